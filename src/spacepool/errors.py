@@ -1,0 +1,211 @@
+"""Every exception spacepool raises, in one place.
+
+Hierarchy::
+
+    SpacepoolError                      base of everything below; has ``code`` (str)
+    ├── InputError                      the user gave something we cannot use (HTTP 4xx)
+    │   ├── ElementSetError             a TLE / OMM record is malformed
+    │   │   ├── TLEFormatError          names file, line, column, expected and found
+    │   │   └── OMMFormatError          names file, record, field, expected and found
+    │   ├── StaleElementsError          propagation far beyond element validity (strict mode)
+    │   ├── TimeRangeError              empty window, start after end, unparsable time
+    │   ├── GeometryError               invalid polygon / point / GeoJSON
+    │   ├── UnknownNameError            a station, satellite, partner ... that does not exist;
+    │   │                               lists the names that do
+    │   ├── ConsortiumDataError         the consortium file is inconsistent (field named)
+    │   └── BenchmarkFormatError        a SPOT5 instance file is malformed (line named)
+    ├── PropagationError                SGP4 reported an error for a satellite (code + meaning)
+    └── RemoteSourceError               CelesTrak / Space-Track answered with an error
+
+Exceptions carry their data as attributes, not only in their text, so the CLI and
+the HTTP layer can present them without parsing messages.
+"""
+
+from __future__ import annotations
+
+
+class SpacepoolError(Exception):
+    """Base class. ``code`` is a short stable machine-readable identifier."""
+
+    code = "spacepool_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(SpacepoolError):
+    """The user supplied something spacepool cannot use; maps to HTTP 4xx."""
+
+    code = "invalid_input"
+
+
+# --- element sets ------------------------------------------------------------------
+
+
+class ElementSetError(InputError):
+    code = "invalid_element_set"
+
+
+class TLEFormatError(ElementSetError):
+    """A TLE line is malformed.
+
+    Attributes: ``source`` (file name or ``<string>``), ``line`` (1-based line number
+    in the file), ``column`` (1-based column, or ``None`` when the whole line is at
+    fault), ``expected`` and ``found`` (short texts), ``text`` (the offending line).
+    """
+
+    code = "invalid_tle"
+
+    # Official TLE column template, printed under the user's line (as sgp4 does).
+    TEMPLATE_1 = "1 NNNNNC NNNNNAAA NNNNN.NNNNNNNN +.NNNNNNNN +NNNNN-N +NNNNN-N N NNNNN"
+    TEMPLATE_2 = "2 NNNNN NNN.NNNN NNN.NNNN NNNNNNN NNN.NNNN NNN.NNNN NN.NNNNNNNNNNNNNN"
+
+    def __init__(
+        self,
+        *,
+        source: str,
+        line: int,
+        column: int | None,
+        expected: str,
+        found: str,
+        text: str,
+    ) -> None:
+        self.source = source
+        self.line = line
+        self.column = column
+        self.expected = expected
+        self.found = found
+        self.text = text
+        where = f"{source}, line {line}" + (f", column {column}" if column else "")
+        template = self.TEMPLATE_1 if text.startswith("1") else self.TEMPLATE_2
+        pointer = ""
+        if column:
+            pointer = "\n  " + " " * (column - 1) + "^"
+        super().__init__(
+            f"{where}: expected {expected}, found {found}\n"
+            f"  {text}{pointer}\n"
+            f"  {template}  (TLE column template)"
+        )
+
+
+class OMMFormatError(ElementSetError):
+    """A CCSDS OMM record is malformed.
+
+    Attributes: ``source``, ``record`` (1-based record number), ``field`` (keyword or
+    ``None``), ``expected``, ``found``, ``line`` (1-based line in the file when known).
+    """
+
+    code = "invalid_omm"
+
+    def __init__(
+        self,
+        *,
+        source: str,
+        record: int,
+        field: str | None,
+        expected: str,
+        found: str,
+        line: int | None = None,
+    ) -> None:
+        self.source = source
+        self.record = record
+        self.field = field
+        self.expected = expected
+        self.found = found
+        self.line = line
+        where = f"{source}, record {record}"
+        if line is not None:
+            where += f" (line {line})"
+        if field:
+            where += f", field {field}"
+        super().__init__(f"{where}: expected {expected}, found {found}")
+
+
+class StaleElementsError(InputError):
+    code = "stale_elements"
+
+    def __init__(self, message: str, *, satellite: str, age_days: float) -> None:
+        super().__init__(message)
+        self.satellite = satellite
+        self.age_days = age_days
+
+
+# --- time and geometry -------------------------------------------------------------
+
+
+class TimeRangeError(InputError):
+    code = "invalid_time_range"
+
+
+class GeometryError(InputError):
+    code = "invalid_geometry"
+
+
+class UnknownNameError(InputError):
+    """A name that does not exist; ``kind``, ``name`` and the ``known`` names."""
+
+    code = "unknown_name"
+
+    def __init__(self, kind: str, name: str, known: list[str]) -> None:
+        self.kind = kind
+        self.name = name
+        self.known = sorted(known)
+        shown = ", ".join(self.known[:30]) + (" ..." if len(self.known) > 30 else "")
+        super().__init__(f"unknown {kind} {name!r}; known {kind}s: {shown or '(none)'}")
+
+
+# --- consortium --------------------------------------------------------------------
+
+
+class ConsortiumDataError(InputError):
+    """The consortium description is inconsistent; ``field`` names where."""
+
+    code = "invalid_consortium"
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+# --- planning ----------------------------------------------------------------------
+
+
+class BenchmarkFormatError(InputError):
+    """A benchmark instance file is malformed; ``source`` and ``line`` name where."""
+
+    code = "invalid_benchmark_file"
+
+    def __init__(self, message: str, *, source: str, line: int) -> None:
+        super().__init__(f"{source}, line {line}: {message}")
+        self.source = source
+        self.line = line
+
+
+# --- runtime -----------------------------------------------------------------------
+
+
+class PropagationError(SpacepoolError):
+    """SGP4 failed for one satellite; ``satellite``, ``error_code`` and ``meaning``."""
+
+    code = "propagation_error"
+
+    def __init__(self, *, satellite: str, error_code: int, meaning: str) -> None:
+        self.satellite = satellite
+        self.error_code = error_code
+        self.meaning = meaning
+        super().__init__(f"{satellite}: SGP4 error {error_code}: {meaning}")
+
+
+class RemoteSourceError(SpacepoolError):
+    """An element source (CelesTrak, Space-Track) failed; ``url`` and ``status``."""
+
+    code = "remote_source_error"
+
+    def __init__(self, message: str, *, url: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
