@@ -48,6 +48,37 @@ consortium_app = typer.Typer(help="The bundled or a given consortium.", no_args_
 app.add_typer(consortium_app, name="consortium")
 
 
+CONSORTIUM_FORMATS = ("table", "json")
+
+
+@consortium_app.command("show")
+@friendly_errors
+def consortium_show(
+    file: str | None = typer.Option(
+        None, "--file", help="A consortium file (.toml or .json); default: the bundled one."
+    ),
+    fmt: str = typer.Option("table", "--format", help="Output format: table or json."),
+) -> None:
+    """Print partners, spacecraft and instruments, ground stations, facilities and
+    agreements with their entitlements."""
+    import json
+    from pathlib import Path
+
+    from spacepool.consortium import load_consortium
+    from spacepool.consortium.report import consortium_summary, consortium_tables
+
+    if fmt not in CONSORTIUM_FORMATS:
+        raise typer.BadParameter(
+            f"expected one of {', '.join(CONSORTIUM_FORMATS)}, got {fmt!r}", param_hint="--format"
+        )
+    consortium = load_consortium(None if file is None else Path(file))
+    if fmt == "json":
+        typer.echo(json.dumps(consortium_summary(consortium), indent=2))
+        return
+    for table in consortium_tables(consortium):
+        console.print(table)
+
+
 # --- passes / access ---------------------------------------------------------------
 
 
