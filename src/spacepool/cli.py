@@ -6,6 +6,7 @@ no traceback. Each command group lives in its own block below.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -22,7 +23,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
+# Tables piped to a file or another program get room for their columns instead
+# of Rich's 80-column fallback.
+console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -85,11 +85,12 @@ class TLEFormatError(ElementSetError):
         pointer = ""
         if column:
             pointer = "\n  " + " " * (column - 1) + "^"
-        super().__init__(
-            f"{where}: expected {expected}, found {found}\n"
-            f"  {text}{pointer}\n"
-            f"  {template}  (TLE column template)"
-        )
+        parts = [f"{where}: expected {expected}, found {found}"]
+        if text:
+            parts.append(f"  {text}{pointer}")
+        if text[:1].isdigit():  # a data line: the template helps; under a name it misleads
+            parts.append(f"  {template}  (TLE column template)")
+        super().__init__("\n".join(parts))
 
 
 class OMMFormatError(ElementSetError):
