@@ -9,10 +9,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from spacepool.errors import SpacepoolError
 
@@ -39,7 +40,9 @@ def friendly_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except SpacepoolError as exc:
-            err_console.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+            err_console.print(
+                "[red]error:[/red]", escape(str(exc)), highlight=False, soft_wrap=True
+            )
             raise typer.Exit(code=2) from None
 
     return wrapper  # type: ignore[return-value]
@@ -84,11 +87,322 @@ def consortium_show(
 
 # --- passes / access ---------------------------------------------------------------
 
+PASSES_FORMATS = ("table", "json", "csv", "ics")
+
+
+@app.command("passes")
+@friendly_errors
+def passes(
+    station: Annotated[
+        list[str],
+        typer.Option(
+            "--station", help="Station name from the consortium, or LAT,LON[,ALT_M]. Repeatable."
+        ),
+    ],
+    start: str = typer.Option(..., "--start", help="Window start, ISO 8601 (UTC if no zone)."),
+    end: str = typer.Option(..., "--end", help="Window end, ISO 8601."),
+    tle: str | None = typer.Option(None, "--tle", help="Element file (TLE or OMM)."),
+    consortium: bool = typer.Option(
+        False, "--consortium", help="Use the bundled consortium's nominal elements instead."
+    ),
+    min_elevation: float | None = typer.Option(
+        None, "--min-elevation", help="Constant mask in degrees (default: each station's mask)."
+    ),
+    sat: Annotated[
+        list[str] | None,
+        typer.Option("--sat", help="Satellite name or NORAD id. Repeatable; default: all."),
+    ] = None,
+    fmt: str = typer.Option("table", "--format", help="table, json, csv or ics."),
+) -> None:
+    """Ground-station passes (AOS, TCA, LOS, max elevation) in a time window."""
+    import json
+
+    from spacepool.access.contacts import (
+        contacts_csv,
+        contacts_ics,
+        find_contacts,
+        resolve_stations,
+        select_satellites,
+    )
+    from spacepool.errors import InputError
+
+    if fmt not in PASSES_FORMATS:
+        raise typer.BadParameter(
+            f"expected one of {', '.join(PASSES_FORMATS)}, got {fmt!r}", param_hint="--format"
+        )
+    if (tle is None) == (not consortium):
+        raise InputError("give either --tle FILE or --consortium (one of them)")
+    if tle is not None:
+        from spacepool.orbits.omm import load_elements
+
+        elements = list(load_elements(tle).elements)
+    else:
+        from spacepool.consortium import load_consortium
+
+        elements = load_consortium().element_sets()
+    chosen = select_satellites(elements, sat or [])
+    stations = resolve_stations(station)
+    show_progress = fmt in ("table", "ics") and err_console.is_terminal
+    with _progress_bar(show_progress) as progress:
+        result = find_contacts(
+            chosen, stations, start, end, min_elevation_deg=min_elevation, progress=progress
+        )
+    for warning in result.age_warnings:
+        err_console.print(f"[yellow]warning:[/yellow] {warning.message}", highlight=False)
+    for failure in result.failures:
+        err_console.print(f"[yellow]warning:[/yellow] {failure}", highlight=False)
+    contacts = result.contacts
+    if fmt == "json":
+        typer.echo(json.dumps([c.to_dict() for c in contacts], indent=2))
+    elif fmt == "csv":
+        typer.echo(contacts_csv(contacts), nl=False)
+    elif fmt == "ics":
+        typer.echo(contacts_ics(contacts).encode(), nl=False)  # bytes: keep RFC 5545's CRLF
+    else:
+        console.print(_passes_table(contacts, {w.norad_id for w in result.age_warnings}))
+
+
+def _progress_bar(enabled: bool) -> Any:
+    """A context manager yielding ``progress(done, total)`` or ``None``."""
+    from contextlib import contextmanager, nullcontext
+
+    if not enabled:
+        return nullcontext(None)
+    from rich.progress import Progress
+
+    @contextmanager
+    def bar() -> Any:
+        with Progress(console=err_console, transient=True) as progress:
+            task = progress.add_task("passes", total=None)
+
+            def update(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            yield update
+
+    return bar()
+
+
+def _passes_table(contacts: Any, stale: set[int]) -> Any:
+    from rich.table import Table
+
+    from spacepool.orbits.timebase import format_time
+
+    table = Table(title=f"{len(contacts)} passes")
+    for name in ("satellite", "norad", "station", "AOS (UTC)", "TCA", "LOS", "max el",
+                 "duration", "age d"):  # fmt: skip
+        table.add_column(
+            name, justify="right" if name in ("max el", "duration", "age d") else "left"
+        )
+    for c in contacts:
+        age = f"{c.element_age_days:.1f}" + (" !" if c.norad_id in stale else "")
+        table.add_row(
+            c.satellite, str(c.norad_id), c.station,
+            format_time(c.aos) + (" <" if c.truncated_start else ""),
+            format_time(c.tca),
+            format_time(c.los) + (" >" if c.truncated_end else ""),
+            f"{c.max_elevation_deg:.1f}", f"{c.duration_s:.0f} s", age,
+        )  # fmt: skip
+    if stale:
+        table.caption = "! elements older than their validity limit; < > pass cut by the window"
+    else:
+        table.caption = "< > pass cut by the window"
+    return table
+
+
+# --- registry and keys -------------------------------------------------------------
+
+partners_app = typer.Typer(help="Consortium partners in the database.", no_args_is_help=True)
+app.add_typer(partners_app, name="partners")
+keys_app = typer.Typer(help="API keys (shown once, stored hashed).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+def _store() -> Any:
+    """The database from SPACEPOOL_DATABASE_URL (default ./spacepool.sqlite), migrated."""
+    from spacepool.store import Store
+
+    return Store()
+
+
+@partners_app.command("add")
+@friendly_errors
+def partners_add(
+    partner_id: str = typer.Argument(..., metavar="ID", help="Short id, e.g. esa."),
+    name: str = typer.Option(..., "--name", help="Full name, e.g. 'European Space Agency'."),
+) -> None:
+    """Register a partner."""
+    from datetime import UTC, datetime
+
+    from spacepool.store.partners import add_partner
+
+    store = _store()
+    try:
+        with store.transaction() as session:
+            partner = add_partner(session, partner_id, name, now=datetime.now(UTC))
+            typer.echo(f"added partner {partner.id} ({partner.name})")
+    finally:
+        store.close()
+
+
+@keys_app.command("create")
+@friendly_errors
+def keys_create(
+    partner: str | None = typer.Argument(None, metavar="[PARTNER]", help="Partner id."),
+    admin: bool = typer.Option(False, "--admin", help="A consortium coordinator key."),
+) -> None:
+    """Make an API key and print it once on stdout; only its hash is stored."""
+    from datetime import UTC, datetime
+
+    from spacepool.errors import InputError
+    from spacepool.store.keys import create_api_key
+
+    if admin == (partner is not None):
+        raise InputError("give either a PARTNER id or --admin (one of them)")
+    store = _store()
+    try:
+        with store.transaction() as session:
+            new = create_api_key(session, partner_id=partner, admin=admin, now=datetime.now(UTC))
+    finally:
+        store.close()
+    typer.echo(new.key)
+    who = "coordinator (admin)" if admin else f"partner {partner}"
+    err_console.print(
+        f"API key {new.prefix} for {who}. It is shown only now: store it safely. "
+        "Use it as 'Authorization: Bearer <key>'.",
+        highlight=False,
+        markup=False,
+    )
+
+
+@app.command("serve")
+@friendly_errors
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", help="TCP port."),
+) -> None:
+    """Run the REST + STAC API (STAC root /stac, OpenAPI /openapi.json, docs /docs)."""
+    import uvicorn
+
+    from spacepool.api import create_app
+
+    uvicorn.run(create_app(), host=host, port=port)
+
 
 # --- spot5 -------------------------------------------------------------------------
 
 
+# --- plan --------------------------------------------------------------------------
+
+PLAN_FORMATS = ("table", "json")
+PLAN_SOLVERS = ("cpsat", "heuristic")
+
+
+@app.command("plan")
+@friendly_errors
+def plan(
+    scenario: str = typer.Argument(..., help="A scenario file (TOML); see docs/planning.md."),
+    solver: str = typer.Option("cpsat", "--solver", help="cpsat (exact) or heuristic."),
+    time_limit: float = typer.Option(10.0, "--time-limit", help="Solver time limit (s)."),
+    fmt: str = typer.Option("table", "--format", help="table or json."),
+    out: str | None = typer.Option(
+        None, "--out", help="Also write plan.json, plan.html and plan.png into this directory."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the solvers."),
+) -> None:
+    """One joint plan for the scenario's requests: acquisitions and downlinks, the
+    fairness table, and a reason for every request not served."""
+    import json
+    from pathlib import Path
+
+    from spacepool.planning import load_scenario, write_plan
+    from spacepool.planning.build import plan_scenario
+    from spacepool.planning.report import plan_tables
+
+    if fmt not in PLAN_FORMATS:
+        raise typer.BadParameter(
+            f"expected one of {', '.join(PLAN_FORMATS)}, got {fmt!r}", param_hint="--format"
+        )
+    if solver not in PLAN_SOLVERS:
+        raise typer.BadParameter(
+            f"expected one of {', '.join(PLAN_SOLVERS)}, got {solver!r}", param_hint="--solver"
+        )
+    if not time_limit > 0:
+        raise typer.BadParameter(f"must be > 0, got {time_limit:g}", param_hint="--time-limit")
+    result = plan_scenario(
+        load_scenario(Path(scenario)), solver=solver, time_limit_s=time_limit, seed=seed
+    )
+    if out is not None:
+        write_plan(result, Path(out), formats=("json", "html", "png"))
+    if fmt == "json":
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    for table in plan_tables(result):
+        console.print(table)
+
+
 # --- demo --------------------------------------------------------------------------
+
+
+@app.command()
+@friendly_errors
+def demo(
+    out: Annotated[
+        str, typer.Option("--out", help="Folder for summary.json and the plots.")
+    ] = "spacepool-out",
+    start: Annotated[str, typer.Option(help="Window start, ISO 8601.")] = "2026-05-31T00:00:00Z",
+    hours: Annotated[float, typer.Option(help="Window length in hours.")] = 24.0,
+) -> None:
+    """The main job on the bundled consortium (offline): contacts, imaging, revisit."""
+    from pathlib import Path
+
+    from rich.table import Table
+
+    from spacepool.demo import DEMO_TARGETS, run_engine_demo, write_outputs
+    from spacepool.orbits.timebase import format_time
+
+    with console.status("propagating the pooled fleet and searching access windows ..."):
+        result = run_engine_demo(start=start, hours=hours)
+        paths = write_outputs(result, Path(out))
+    summary = result.summary()
+    console.print(
+        f"[bold]{summary['consortium']}[/bold]: {summary['spacecraft']} spacecraft, "
+        f"{summary['stations']} ground stations, "
+        f"{format_time(result.start)} + {hours:g} h, nominal elements"
+    )
+    console.print(
+        f"  {summary['contacts']['count']} station contacts and "
+        f"{summary['imaging_opportunities']['count']} imaging opportunities over "
+        f"{len(DEMO_TARGETS)} flood sites, computed in {result.compute_seconds:.2f} s"
+    )
+    partners = [p.id for p in result.consortium.partners]
+    table = Table(title="hours to first image: the pool vs each partner alone (- = none)")
+    table.add_column("site")
+    table.add_column("pool", justify="right", style="bold green")
+    for partner in partners:
+        table.add_column(partner, justify="right")
+    table.add_column("pool max revisit h", justify="right")
+    for target in DEMO_TARGETS:
+        rows = {r.group: r for r in result.revisit if r.target == target.name}
+
+        def hours_to_first(group: str, rows: dict[str, Any] = rows) -> str:
+            stats = rows.get(group)
+            if stats is None or stats.time_to_first_access_s is None:
+                return "-"
+            return f"{stats.time_to_first_access_s / 3600.0:.1f}"
+
+        pool = rows.get("pool")
+        max_revisit = "-" if pool is None else f"{pool.max_revisit_s / 3600.0:.1f}"
+        table.add_row(
+            target.name,
+            hours_to_first("pool"),
+            *[hours_to_first(p) for p in partners],
+            max_revisit,
+        )
+    console.print(table)
+    for warning in summary["age_warnings"] + summary["failures"]:
+        err_console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+    console.print("wrote " + ", ".join(str(p) for p in paths))
 
 
 def main() -> None:

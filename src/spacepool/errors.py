@@ -10,10 +10,17 @@ Hierarchy::
     │   ├── StaleElementsError          propagation far beyond element validity (strict mode)
     │   ├── TimeRangeError              empty window, start after end, unparsable time
     │   ├── GeometryError               invalid polygon / point / GeoJSON
+    │   │   └── GeoJSONError            an area of interest file: source, location, reason
     │   ├── UnknownNameError            a station, satellite, partner ... that does not exist;
     │   │                               lists the names that do
     │   ├── ConsortiumDataError         the consortium file is inconsistent (field named)
-    │   └── BenchmarkFormatError        a SPOT5 instance file is malformed (line named)
+    │   ├── BenchmarkFormatError        a SPOT5 instance file is malformed (line named)
+    │   ├── ScenarioError               a planning scenario / instance is invalid (field named)
+    │   ├── NotFoundError               a record asked for by id does not exist, or is hidden
+    │   │                               from the caller (HTTP 404; never says which)
+    │   ├── ConflictError               a record with that id exists already (HTTP 409)
+    │   ├── AuthenticationError         an API key that is unknown or revoked (HTTP 401)
+    │   └── PermissionDeniedError       the caller's role may not do this (HTTP 403)
     ├── PropagationError                SGP4 reported an error for a satellite (code + meaning)
     └── RemoteSourceError               CelesTrak / Space-Track answered with an error
 
@@ -22,6 +29,8 @@ the HTTP layer can present them without parsing messages.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 
 class SpacepoolError(Exception):
@@ -146,6 +155,19 @@ class GeometryError(InputError):
     code = "invalid_geometry"
 
 
+class GeoJSONError(GeometryError):
+    """A GeoJSON area of interest is unusable; ``source`` (file name), ``location``
+    (where in the document, e.g. ``features[0].geometry.coordinates[0]``) and
+    ``reason`` (what is wrong and how to fix it)."""
+
+    def __init__(self, *, source: str, location: str, reason: str) -> None:
+        self.source = source
+        self.location = location
+        self.reason = reason
+        where = f"{source}: {location}" if location else source
+        super().__init__(f"{where}: {reason}")
+
+
 class UnknownNameError(InputError):
     """A name that does not exist; ``kind``, ``name`` and the ``known`` names."""
 
@@ -186,6 +208,60 @@ class BenchmarkFormatError(InputError):
         self.line = line
 
 
+class ScenarioError(InputError):
+    """A planning scenario, request or instance is invalid; ``field`` names where,
+    e.g. ``requests[3].window.end``."""
+
+    code = "invalid_scenario"
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+# --- data service ----------------------------------------------------------------
+
+
+class NotFoundError(InputError):
+    """A record asked for by id does not exist or the caller may not see it; ``kind``
+    and ``name``. The two cases share one message so that a hidden item's existence
+    does not leak."""
+
+    code = "not_found"
+
+    def __init__(self, kind: str, name: str) -> None:
+        self.kind = kind
+        self.name = name
+        super().__init__(f"{kind} {name!r} not found")
+
+
+class ConflictError(InputError):
+    """A record with this id exists already with different content; ``kind``, ``name``."""
+
+    code = "conflict"
+
+    def __init__(self, message: str, *, kind: str, name: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.name = name
+
+
+class AuthenticationError(InputError):
+    """The API key given is unknown, malformed or revoked."""
+
+    code = "unauthenticated"
+
+
+class PermissionDeniedError(InputError):
+    """The caller is known but its role may not do this; ``required`` names the role."""
+
+    code = "permission_denied"
+
+    def __init__(self, message: str, *, required: str) -> None:
+        super().__init__(message)
+        self.required = required
+
+
 # --- runtime -----------------------------------------------------------------------
 
 
@@ -200,6 +276,10 @@ class PropagationError(SpacepoolError):
         self.meaning = meaning
         super().__init__(f"{satellite}: SGP4 error {error_code}: {meaning}")
 
+    def __reduce__(self) -> tuple[Callable[[str], PropagationError], tuple[str], dict[str, object]]:
+        # Keyword-only constructor: rebuild from the attributes (e.g. across processes).
+        return (_rebuild_propagation_error, (self.message,), self.__dict__)
+
 
 class RemoteSourceError(SpacepoolError):
     """An element source (CelesTrak, Space-Track) failed; ``url`` and ``status``."""
@@ -210,3 +290,9 @@ class RemoteSourceError(SpacepoolError):
         super().__init__(message)
         self.url = url
         self.status = status
+
+
+def _rebuild_propagation_error(message: str) -> PropagationError:
+    err = PropagationError.__new__(PropagationError)
+    Exception.__init__(err, message)
+    return err

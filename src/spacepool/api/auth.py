@@ -1,0 +1,83 @@
+"""Who is calling: ``Authorization: Bearer <key>``; no header means anonymous.
+
+:func:`current_viewer` resolves the key once per request and keeps the viewer in
+``request.state.viewer``; :func:`require_partner` and :func:`require_admin` add a
+role requirement on top. Every route gets exactly one of the three (see
+:data:`spacepool.api.app.ROUTE_ACCESS`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from spacepool.catalog.access import Viewer
+from spacepool.errors import AuthenticationError, PermissionDeniedError
+from spacepool.store import Store
+from spacepool.store.keys import authenticate
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiKey",
+    description="An API key from `spacepool keys create`; without one you are anonymous.",
+)
+
+
+def store_of(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def current_viewer(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+) -> Viewer:
+    cached = getattr(request.state, "viewer", None)
+    if isinstance(cached, Viewer):
+        return cached
+    if request.headers.get("authorization") is None:
+        viewer = Viewer.anonymous()
+    elif credentials is None:
+        raise AuthenticationError(
+            "invalid Authorization header: expected 'Bearer <key>' with a key from "
+            "'spacepool keys create'"
+        )
+    else:
+        with store_of(request).transaction() as session:
+            viewer = authenticate(session, credentials.credentials)
+    request.state.viewer = viewer
+    return viewer
+
+
+def require_partner(viewer: Annotated[Viewer, Depends(current_viewer)]) -> Viewer:
+    if viewer.kind == "anonymous":
+        raise AuthenticationError(
+            "this endpoint needs an API key (partner or coordinator): "
+            "send 'Authorization: Bearer <key>'"
+        )
+    return viewer
+
+
+def require_admin(viewer: Annotated[Viewer, Depends(current_viewer)]) -> Viewer:
+    if viewer.kind == "anonymous":
+        raise AuthenticationError(
+            "this endpoint needs a coordinator API key: send 'Authorization: Bearer <key>'"
+        )
+    if viewer.kind != "admin":
+        raise PermissionDeniedError(
+            f"this endpoint is for the consortium coordinator; your key belongs to partner "
+            f"{viewer.label!r}",
+            required="coordinator",
+        )
+    return viewer
+
+
+def viewer_of(request: Request) -> Viewer:
+    """The viewer resolved by the route's auth dependency. Fails loudly if a route
+    lacks one, rather than guessing a role."""
+    viewer = getattr(request.state, "viewer", None)
+    if not isinstance(viewer, Viewer):
+        raise RuntimeError(f"route {request.url.path} has no auth dependency")
+    return viewer

@@ -1,0 +1,121 @@
+"""One error shape for every HTTP error: ``{"code": ..., "description": ...}``.
+
+:data:`STATUS_BY_ERROR` maps spacepool's exceptions (and the framework's) to HTTP
+statuses; the most specific class in an exception's MRO wins. Request validation
+errors become 400 (the STAC API convention) with each problem named by its
+location. Anything unexpected is a 500 with a generic text: a 5xx is a bug.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from stac_fastapi.types import errors as stac_errors
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from spacepool.errors import (
+    AuthenticationError,
+    ConflictError,
+    InputError,
+    NotFoundError,
+    PermissionDeniedError,
+    SpacepoolError,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_ERROR: dict[type[Exception], int] = {
+    AuthenticationError: 401,
+    PermissionDeniedError: 403,
+    NotFoundError: 404,
+    ConflictError: 409,
+    InputError: 400,  # every other user mistake: bad bbox, geometry, time, token, ...
+    SpacepoolError: 500,
+    # raised by stac-fastapi itself
+    stac_errors.NotFoundError: 404,
+    stac_errors.ConflictError: 409,
+    stac_errors.InvalidQueryParameter: 400,
+    stac_errors.ForeignKeyError: 400,
+    stac_errors.DatabaseError: 500,
+}
+
+# Codes for errors the framework raises with only a status (routing, methods).
+CODE_BY_STATUS = {
+    400: "invalid_request",
+    401: "unauthenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+}
+
+
+def status_for(exc: Exception) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 500
+
+
+def error_body(code: str, description: str) -> dict[str, str]:
+    return {"code": code, "description": description}
+
+
+def _response(status: int, code: str, description: str) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(error_body(code, description), status_code=status, headers=headers)
+
+
+async def _spacepool_error(_request: Request, exc: Exception) -> JSONResponse:
+    status = status_for(exc)
+    if status >= 500:
+        log.exception("internal error", exc_info=exc)
+        return _response(status, "internal_error", "internal server error")
+    code = getattr(exc, "code", None) or CODE_BY_STATUS.get(status, "invalid_request")
+    return _response(status, str(code), str(exc))
+
+
+def describe_validation_errors(errors: Any) -> str:
+    """``body.bbox: Value error, ...; query.limit: ...`` from pydantic's error list."""
+    parts = []
+    for error in errors:
+        location = ".".join(str(part) for part in error.get("loc", ()))
+        parts.append(f"{location}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return _response(400, "invalid_request", describe_validation_errors(exc.errors()))
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = CODE_BY_STATUS.get(exc.status_code, "http_error")
+    response = _response(exc.status_code, code, str(exc.detail))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return _response(500, "internal_error", "internal server error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers; call after every router and library has added its own,
+    so these win."""
+    for cls in STATUS_BY_ERROR:
+        app.add_exception_handler(cls, _spacepool_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

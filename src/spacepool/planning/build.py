@@ -1,0 +1,307 @@
+"""From a scenario to a planning instance, with the access engine.
+
+For each request, the instruments that meet its requirements (kind, resolution) are
+searched for imaging opportunities over the horizon
+(:func:`spacepool.access.imaging.find_opportunities`, nominal elements of the
+consortium's spacecraft); every opportunity that falls in a revisit period of the
+request becomes a :class:`~spacepool.planning.model.Candidate` of that period's
+demand. Station contacts come from :func:`spacepool.access.contacts.find_contacts`
+for every spacecraft and station that share a band.
+
+How an instrument images depends on its spacecraft's pointing (scenario
+``[[spacecraft]]``):
+
+* **fixed** (default; no ``slew_rate_deg_s`` given): a nadir-pointing push-broom
+  swath (``swath_km``). The acquisition is centred on the opportunity's best time and
+  all acquisitions of one instrument share its strip (one swath images every target
+  in it at once). An instrument with a minimum off-nadir angle (side-looking radar)
+  images its field of regard one acquisition at a time instead.
+* **agile** (``slew_rate_deg_s`` given): the instrument points anywhere within
+  ``min(instrument, request) max_off_nadir_deg``; the acquisition may start anywhere
+  in the opportunity window and transitions follow the slew model.
+
+Assumed values (override them in the scenario where a field exists):
+:data:`DEFAULT_MEMORY_GBIT`, :data:`SCENE_S`; an area's acquisition lasts
+``sqrt(area) / ground speed`` (at least :data:`SCENE_S`). A candidate is worth its
+demand's value times the opportunity's covered fraction of an area. The pointing
+angle used for transitions is the opportunity's smallest off-nadir angle (the side
+of the track is not known, so it is taken as positive).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from spacepool.consortium import Instrument, Spacecraft
+from spacepool.planning._reading import seconds_between
+from spacepool.planning.model import Candidate, Demand, Instance, Satellite, StationContact
+from spacepool.planning.plan import Plan
+from spacepool.planning.requests import AreaTarget, Request
+from spacepool.planning.scenario import Scenario, SpacecraftPlanning
+from spacepool.planning.solve import plan_from_candidates
+
+# Assumed on-board memory when the scenario gives none (Gbit): the order of magnitude
+# of current Earth-observation mass memories; set memory_gbit per spacecraft.
+DEFAULT_MEMORY_GBIT: Final = 1000.0
+# Assumed acquisition time of a point target (s): about 70 km along track.
+SCENE_S: Final = 10.0
+# Ground-track speed at 700 km altitude (km/s), derived: sqrt(mu / a) * R / a with
+# mu = 398600.4418 km3/s2, R = 6378.137 km, a = R + 700 km.
+GROUND_SPEED_KM_S: Final = 6.76
+# Opportunities shorter than this (s) are not planned (a grazing view).
+MIN_WINDOW_S: Final = 1.0
+MBIT_PER_GBIT: Final = 1000.0
+
+
+@dataclass(frozen=True)
+class _Use:
+    """An instrument that can serve a request, and the sensor that models it."""
+
+    spacecraft: Spacecraft
+    instrument: Instrument
+    agile: bool
+    strip: bool
+
+
+def build_instance(scenario: Scenario, *, workers: int = 1) -> Instance:
+    """The planning instance of ``scenario`` (opportunities and contacts computed
+    over its horizon)."""
+    from spacepool.access.contacts import find_contacts
+    from spacepool.access.imaging import Sensor, find_opportunities
+
+    consortium = scenario.consortium
+    planning = {p.id: p for p in scenario.spacecraft}
+    fleet = list(consortium.fleet)
+    elements = [sc.element_set() for sc in fleet]
+    by_norad = {sc.norad_id: sc for sc in fleet}
+    demands: list[Demand] = []
+    candidates: list[Candidate] = []
+    groups: dict[tuple[Any, ...], list[Request]] = defaultdict(list)
+    for request in scenario.requests:
+        demands.extend(request.demands())
+        r = request.requirements
+        groups[(r.kinds, r.max_resolution_m, r.max_off_nadir_deg, r.min_sun_elevation_deg)].append(
+            request
+        )
+    used: set[str] = set()
+    for group in groups.values():
+        first = group[0]
+        uses: dict[tuple[str, str], _Use] = {}
+        sensors: list[list[Any]] = []
+        for sc in fleet:
+            agile = _agile(planning.get(sc.id))
+            per_sat = []
+            for instrument in sc.instruments:
+                if not _meets(instrument, first):
+                    continue
+                sensor, strip = _sensor(Sensor, instrument, first, agile)
+                per_sat.append(sensor)
+                uses[sc.id, instrument.id] = _Use(sc, instrument, agile, strip)
+            sensors.append(per_sat)
+        if not uses:
+            continue
+        targets = [_access_target(request) for request in group]
+        found = find_opportunities(
+            elements,
+            targets,
+            scenario.start,
+            scenario.end,
+            sensors=sensors,
+            workers=workers,
+        )
+        by_request: dict[str, list[Any]] = defaultdict(list)
+        for opportunity in found:
+            by_request[opportunity.target].append(opportunity)
+        for request in group:
+            for opportunity in by_request[request.id]:
+                sc = by_norad[opportunity.norad_id]
+                use = uses[sc.id, opportunity.instrument]
+                made = _candidates(scenario, request, opportunity, use, len(candidates))
+                candidates.extend(made)
+                if made:
+                    used.add(sc.id)
+    satellites = tuple(_satellite(sc, planning.get(sc.id)) for sc in fleet)
+    contacts = _contacts(scenario, [sc for sc in fleet if sc.id in used], find_contacts)
+    return Instance(
+        start=scenario.start,
+        horizon_s=scenario.horizon_s,
+        demands=tuple(demands),
+        candidates=tuple(candidates),
+        satellites=satellites,
+        contacts=contacts,
+        blocks=scenario.model_blocks(),
+        entitlements=dict(scenario.entitlements),
+        fairness=scenario.fairness,
+        name=scenario.name,
+    )
+
+
+def _agile(planning: SpacecraftPlanning | None) -> bool:
+    return planning is not None and planning.slew_rate_deg_s is not None
+
+
+def _meets(instrument: Instrument, request: Request) -> bool:
+    r = request.requirements
+    if r.kinds and instrument.kind not in r.kinds:
+        return False
+    if r.max_resolution_m is not None and instrument.resolution_m > r.max_resolution_m:
+        return False
+    return not (
+        r.max_off_nadir_deg is not None and instrument.min_off_nadir_deg >= r.max_off_nadir_deg
+    )
+
+
+def _sensor(
+    sensor_type: Any, instrument: Instrument, request: Request, agile: bool
+) -> tuple[Any, bool]:
+    """The access engine's sensor for ``instrument`` serving ``request``, and whether
+    its acquisitions share a strip."""
+    r = request.requirements
+    sun = instrument.min_sun_elevation_deg
+    if r.min_sun_elevation_deg is not None:
+        sun = r.min_sun_elevation_deg if sun is None else max(sun, r.min_sun_elevation_deg)
+    if agile or instrument.min_off_nadir_deg > 0.0:
+        reach = instrument.max_off_nadir_deg
+        if r.max_off_nadir_deg is not None:
+            reach = min(reach, r.max_off_nadir_deg)
+        sensor = sensor_type(
+            max_off_nadir_deg=reach,
+            min_off_nadir_deg=instrument.min_off_nadir_deg,
+            min_sun_elevation_deg=sun,
+            name=instrument.id,
+        )
+        return sensor, False
+    sensor = sensor_type(
+        swath_km=instrument.swath_km, min_sun_elevation_deg=sun, name=instrument.id
+    )
+    return sensor, True
+
+
+def _access_target(request: Request) -> Any:
+    return request.target.to_access(request.id)
+
+
+def _duration_s(request: Request) -> float:
+    if isinstance(request.target, AreaTarget):
+        area_km2 = request.target.to_access(request.id).area_km2
+        return max(SCENE_S, math.sqrt(area_km2) / GROUND_SPEED_KM_S)
+    return SCENE_S
+
+
+def _candidates(
+    scenario: Scenario, request: Request, opportunity: Any, use: _Use, first_index: int
+) -> list[Candidate]:
+    opp_start = seconds_between(scenario.start, opportunity.start)
+    opp_end = seconds_between(scenario.start, opportunity.end)
+    best = seconds_between(scenario.start, opportunity.best_time)
+    if opp_end - opp_start < MIN_WINDOW_S:
+        return []
+    r = request.requirements
+    if (
+        not use.agile
+        and r.max_off_nadir_deg is not None
+        and opportunity.min_off_nadir_deg > r.max_off_nadir_deg
+    ):
+        return []
+    duration = min(_duration_s(request), opp_end - opp_start)
+    fraction = opportunity.covered_fraction
+    quality = 1.0 if fraction is None else float(fraction)
+    out: list[Candidate] = []
+    for demand in request.demands():
+        slot_start, slot_end = (
+            seconds_between(scenario.start, t) for t in request.slot_window(demand.slot)
+        )
+        if use.agile:
+            earliest = max(opp_start, slot_start)
+            latest = min(opp_end, slot_end) - duration
+            if latest < earliest:
+                continue
+        else:
+            if not slot_start <= best < slot_end:
+                continue
+            earliest = latest = min(max(best - duration / 2.0, opp_start), opp_end - duration)
+        sc, instrument = use.spacecraft, use.instrument
+        out.append(
+            Candidate(
+                id=f"{demand.id}@{sc.id}/{instrument.id}/{first_index + len(out)}",
+                demand=demand.id,
+                satellite=sc.id,
+                instrument=instrument.id,
+                earliest_start_s=earliest,
+                latest_start_s=latest,
+                duration_s=duration,
+                value=demand.value * quality,
+                volume_mbit=instrument.data_rate_mbps * duration,
+                off_nadir_deg=min(max(opportunity.min_off_nadir_deg, 0.0), 89.9),
+                strip=f"{sc.id}/{instrument.id}" if use.strip else None,
+            )
+        )
+    return out
+
+
+def _satellite(sc: Spacecraft, planning: SpacecraftPlanning | None) -> Satellite:
+    memory = DEFAULT_MEMORY_GBIT * MBIT_PER_GBIT
+    fixed = 0.0
+    slew = None
+    if planning is not None:
+        memory = planning.memory_mbit if planning.memory_mbit is not None else memory
+        fixed = planning.transition_fixed_s or 0.0
+        slew = planning.slew_rate_deg_s
+    return Satellite(sc.id, memory, transition_fixed_s=fixed, slew_rate_deg_s=slew)
+
+
+def _contacts(
+    scenario: Scenario, spacecraft: Sequence[Spacecraft], find_contacts: Any
+) -> tuple[StationContact, ...]:
+    if not spacecraft:
+        return ()
+    stations = list(scenario.consortium.stations)
+    by_name = {s.name: s for s in stations}
+    by_norad = {sc.norad_id: sc for sc in spacecraft}
+    result = find_contacts(
+        [sc.element_set() for sc in spacecraft], stations, scenario.start, scenario.end
+    )
+    out: list[StationContact] = []
+    count: dict[tuple[str, str], int] = defaultdict(int)
+    for contact in result:
+        sc = by_norad[contact.norad_id]
+        station = by_name[contact.station]
+        if not set(sc.bands) & set(station.bands):
+            continue
+        start_s = max(0.0, seconds_between(scenario.start, contact.aos))
+        end_s = min(scenario.horizon_s, seconds_between(scenario.start, contact.los))
+        if end_s - start_s <= 0.0:
+            continue
+        k = count[sc.id, station.id]
+        count[sc.id, station.id] += 1
+        out.append(
+            StationContact(
+                id=f"{sc.id}@{station.id}#{k}",
+                satellite=sc.id,
+                station=station.id,
+                start_s=start_s,
+                end_s=end_s,
+                rate_mbps=min(sc.downlink_rate_mbps, station.downlink_rate_mbps),
+            )
+        )
+    return tuple(out)
+
+
+def plan_scenario(
+    scenario: Scenario,
+    *,
+    solver: str = "cpsat",
+    time_limit_s: float = 10.0,
+    seed: int = 0,
+    workers: int = 2,
+) -> Plan:
+    """Build the instance of ``scenario`` and plan it (see
+    :func:`~spacepool.planning.solve.plan_from_candidates`)."""
+    instance = build_instance(scenario)
+    return plan_from_candidates(
+        instance, solver=solver, time_limit_s=time_limit_s, seed=seed, workers=workers
+    )

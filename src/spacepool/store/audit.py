@@ -1,0 +1,79 @@
+"""Audit log: who read which non-public item, and when."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from spacepool.catalog.access import Viewer, is_public
+from spacepool.catalog.items import StoredItem
+from spacepool.errors import PermissionDeniedError
+from spacepool.store.models import AuditRead
+
+
+def record_reads(
+    session: Session, viewer: Viewer, items: Iterable[StoredItem], *, now: datetime, endpoint: str
+) -> int:
+    """Log each item in ``items`` that is not public at ``now`` and not the viewer's
+    own; returns how many records were written. Runs in the reading transaction."""
+    written = 0
+    for item in items:
+        if is_public(item.access, now) or viewer.partner_id == item.access.owner:
+            continue
+        session.add(
+            AuditRead(
+                at=now,
+                viewer=viewer.label,
+                api_key_id=viewer.key_id,
+                owner_id=item.access.owner,
+                collection_id=item.collection,
+                item_id=item.id,
+                endpoint=endpoint,
+            )
+        )
+        written += 1
+    session.flush()
+    return written
+
+
+@dataclass(frozen=True)
+class ReadRecord:
+    at: datetime
+    viewer: str
+    owner: str
+    collection: str
+    item_id: str
+    endpoint: str
+
+    def to_dict(self) -> dict[str, str]:
+        from spacepool.catalog.items import format_rfc3339
+
+        return {
+            "at": format_rfc3339(self.at),
+            "viewer": self.viewer,
+            "owner": self.owner,
+            "collection": self.collection,
+            "item_id": self.item_id,
+            "endpoint": self.endpoint,
+        }
+
+
+def list_reads(
+    session: Session, viewer: Viewer, *, limit: int, offset: int = 0
+) -> list[ReadRecord]:
+    """Reads of the viewer's items, newest first (the coordinator: all reads)."""
+    if viewer.kind == "anonymous":
+        raise PermissionDeniedError(
+            "the audit log needs a partner or coordinator key", required="partner"
+        )
+    stmt = select(AuditRead).order_by(AuditRead.at.desc(), AuditRead.id.desc())
+    if viewer.kind == "partner":
+        stmt = stmt.where(AuditRead.owner_id == viewer.partner_id)
+    rows = session.scalars(stmt.offset(offset).limit(limit))
+    return [
+        ReadRecord(r.at, r.viewer, r.owner_id, r.collection_id, r.item_id, r.endpoint) for r in rows
+    ]

@@ -1,0 +1,126 @@
+"""Engines, sessions and migrations.
+
+``SPACEPOOL_DATABASE_URL`` chooses the database: an SQLite file by default
+(``spacepool.sqlite`` in the working directory), PostgreSQL with
+``postgresql+psycopg://user:password@host:port/dbname``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from spacepool.errors import InputError
+
+DATABASE_URL_VARIABLE = "SPACEPOOL_DATABASE_URL"
+DEFAULT_SQLITE_FILE = "spacepool.sqlite"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+# Seconds a writer waits for SQLite's write lock before failing.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def database_url(url: str | None = None) -> str:
+    """``url``, else ``$SPACEPOOL_DATABASE_URL``, else the SQLite file in the working
+    directory (absolute, so a later ``chdir`` does not move the database)."""
+    if url:
+        return url
+    from_env = os.environ.get(DATABASE_URL_VARIABLE)
+    if from_env:
+        return from_env
+    return "sqlite:///" + str(Path.cwd() / DEFAULT_SQLITE_FILE)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``. SQLite connections get WAL mode, foreign keys and a busy
+    timeout; a typo in the URL is an :class:`InputError` naming the variable."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # sqlalchemy raises ArgumentError for unparsable URLs
+        raise InputError(
+            f"{DATABASE_URL_VARIABLE}: cannot read database URL {url!r}: {exc}; expected "
+            "e.g. sqlite:///spacepool.sqlite or postgresql+psycopg://user:pw@host/db"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise InputError(
+            f"{DATABASE_URL_VARIABLE}: unsupported database {backend!r} in {url!r}; "
+            "use sqlite:///FILE or postgresql+psycopg://..."
+        )
+    if backend == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            raise InputError(
+                f"{DATABASE_URL_VARIABLE}: an SQLite database must be a file "
+                f"(sqlite:///path/to/file.sqlite), got {url!r}"
+            )
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the driver, decide when transactions begin (the
+    # driver's own implicit BEGIN skips SELECTs, so a read-then-write would not
+    # be one transaction); see SQLAlchemy's SQLite dialect docs, "Serializable
+    # isolation / Savepoints / Transactional DDL".
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    # WAL: readers do not block the writer and a crash keeps every committed
+    # transaction; synchronous stays at SQLite's default (FULL).
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def upgrade_database(url: str | None = None, *, revision: str = "head") -> None:
+    """Bring the database at ``url`` (default: :func:`database_url`) to ``revision``
+    with the Alembic migrations shipped in the package."""
+    from alembic import command
+    from alembic.config import Config
+
+    engine = make_engine(database_url(url))
+    try:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+    finally:
+        engine.dispose()
+
+
+class Store:
+    """One database: its engine and a session factory.
+
+    ``with store.transaction() as session:`` commits on success and rolls back on
+    any exception, so a failed request changes nothing.
+    """
+
+    def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
+        self.url = database_url(url)
+        if migrate:
+            upgrade_database(self.url)
+        self.engine = make_engine(self.url)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()

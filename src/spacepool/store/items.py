@@ -1,0 +1,373 @@
+"""Items: transactional writes and access-filtered reads.
+
+Every read builds its statement from :func:`_visible_select`, which adds the
+access filter (:func:`spacepool.store.access.visible_items`) first; filters, the
+spatial test, counting and the paging key all work on that filtered set.
+
+Order: newest first, by ``(datetime_start, collection_id, item_id)`` descending.
+The paging key is that triple of the last item returned, so it names only an item
+the viewer has seen, and never a row number (which would tell how many hidden
+items exist).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from spacepool.catalog.access import AccessPolicy, ItemAccess, Viewer
+from spacepool.catalog.items import NewItem, StoredItem, item_document
+from spacepool.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from spacepool.store.access import visible_items
+from spacepool.store.collections import get_collection
+from spacepool.store.models import Item, ItemShare
+from spacepool.store.partners import get_partner, require_partners
+
+# Rows fetched per round while filtering candidates by exact geometry.
+SPATIAL_BATCH_ROWS = 500
+# A query geometry with more parts than this is prefiltered by its overall envelope.
+MAX_ENVELOPE_PARTS = 64
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """Position in the result order: the last item of a page."""
+
+    datetime_start: datetime
+    collection: str
+    item_id: str
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    """Search filters; ``None`` means no filter on that field.
+
+    ``area`` is a shapely geometry in longitude/latitude degrees (a bbox query
+    arrives as a box, or two boxes when it crosses the antimeridian); an item
+    matches when its geometry intersects it. ``start``/``end`` bound an interval
+    (either may be open) that the item's time range must overlap.
+    """
+
+    collections: tuple[str, ...] | None = None
+    ids: tuple[str, ...] | None = None
+    area: BaseGeometry | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    limit: int = 10
+    after: SortKey | None = None
+
+
+@dataclass(frozen=True)
+class ItemPage:
+    """One page: its items, the key of the next page (``None`` on the last page) and
+    the number of items the viewer may see that match the filters."""
+
+    items: list[StoredItem]
+    next: SortKey | None
+    number_matched: int
+
+
+def _stored(row: Item) -> StoredItem:
+    return StoredItem(
+        id=row.item_id,
+        collection=row.collection_id,
+        geometry=json.loads(row.geometry),
+        bbox=(row.minx, row.miny, row.maxx, row.maxy),
+        properties=row.properties,
+        access=ItemAccess(
+            owner=row.owner_id,
+            policy=AccessPolicy(row.access),
+            shared_with=frozenset(share.partner_id for share in row.shares),
+            embargo_until=row.embargo_until,
+        ),
+        assets=row.assets,
+        links=row.links,
+        stac_extensions=row.stac_extensions,
+    )
+
+
+def _key(row: Item) -> SortKey:
+    return SortKey(row.datetime_start, row.collection_id, row.item_id)
+
+
+def _after(key: SortKey) -> ColumnElement[bool]:
+    """Rows strictly after ``key`` in the descending result order."""
+    return or_(
+        Item.datetime_start < key.datetime_start,
+        and_(Item.datetime_start == key.datetime_start, Item.collection_id < key.collection),
+        and_(
+            Item.datetime_start == key.datetime_start,
+            Item.collection_id == key.collection,
+            Item.item_id < key.item_id,
+        ),
+    )
+
+
+_ORDER = (Item.datetime_start.desc(), Item.collection_id.desc(), Item.item_id.desc())
+
+
+def _envelopes(area: BaseGeometry) -> list[tuple[float, float, float, float]]:
+    parts = shapely.get_parts(area)
+    if 1 < len(parts) <= MAX_ENVELOPE_PARTS:
+        return [tuple(float(v) for v in part.bounds) for part in parts]  # type: ignore[misc]
+    return [tuple(float(v) for v in area.bounds)]  # type: ignore[list-item]
+
+
+def _filters(viewer: Viewer, now: datetime, query: ItemQuery) -> list[ColumnElement[bool]]:
+    conditions = [visible_items(viewer, now)]
+    if query.collections is not None:
+        conditions.append(Item.collection_id.in_(query.collections))
+    if query.ids is not None:
+        conditions.append(Item.item_id.in_(query.ids))
+    if query.start is not None:
+        conditions.append(Item.datetime_end >= query.start)
+    if query.end is not None:
+        conditions.append(Item.datetime_start <= query.end)
+    if query.area is not None:
+        conditions.append(
+            or_(
+                *(
+                    and_(Item.minx <= maxx, Item.maxx >= minx, Item.miny <= maxy, Item.maxy >= miny)
+                    for minx, miny, maxx, maxy in _envelopes(query.area)
+                )
+            )
+        )
+    return conditions
+
+
+def _visible_select(viewer: Viewer, now: datetime, query: ItemQuery) -> Select[Item]:
+    return select(Item).where(*_filters(viewer, now, query))
+
+
+def _intersecting(geometries: Sequence[str], area: BaseGeometry) -> np.ndarray:
+    shapes = shapely.from_geojson(np.asarray(geometries, dtype=object))
+    return np.asarray(shapely.intersects(shapes, area), dtype=bool)
+
+
+def _matching_rows(
+    session: Session, stmt: Select[Item], query: ItemQuery, want: int
+) -> Iterator[Item]:
+    """Rows of ``stmt`` in result order after ``query.after`` whose geometry meets
+    ``query.area``; stops after ``want`` rows."""
+    cursor = query.after
+    found = 0
+    batch = want if query.area is None else max(want, SPATIAL_BATCH_ROWS)
+    while found < want:
+        page_stmt = stmt if cursor is None else stmt.where(_after(cursor))
+        rows = list(
+            session.scalars(
+                page_stmt.options(selectinload(Item.shares)).order_by(*_ORDER).limit(batch)
+            )
+        )
+        if not rows:
+            return
+        keep = (
+            np.ones(len(rows), dtype=bool)
+            if query.area is None
+            else _intersecting([row.geometry for row in rows], query.area)
+        )
+        for row, ok in zip(rows, keep, strict=True):
+            if ok:
+                yield row
+                found += 1
+                if found == want:
+                    return
+        if len(rows) < batch:
+            return
+        cursor = _key(rows[-1])
+
+
+def count_items(session: Session, viewer: Viewer, now: datetime, query: ItemQuery) -> int:
+    """How many items ``viewer`` may see that match the filters (paging ignored)."""
+    conditions = _filters(viewer, now, query)
+    if query.area is None:
+        return int(session.scalar(select(func.count()).select_from(Item).where(*conditions)) or 0)
+    total = 0
+    geometries = session.scalars(select(Item.geometry).where(*conditions)).yield_per(
+        SPATIAL_BATCH_ROWS
+    )
+    for chunk in geometries.partitions():
+        total += int(_intersecting(list(chunk), query.area).sum())
+    return total
+
+
+def search_items(session: Session, viewer: Viewer, now: datetime, query: ItemQuery) -> ItemPage:
+    """One page of the items ``viewer`` may see at ``now`` that match ``query``."""
+    if query.limit < 1:
+        raise InputError(f"limit: expected a positive number of items, got {query.limit}")
+    stmt = _visible_select(viewer, now, query)
+    rows = list(_matching_rows(session, stmt, query, query.limit + 1))
+    page = rows[: query.limit]
+    next_key = _key(page[-1]) if len(rows) > query.limit else None
+    return ItemPage(
+        [_stored(row) for row in page], next_key, count_items(session, viewer, now, query)
+    )
+
+
+def get_item(
+    session: Session, viewer: Viewer, now: datetime, collection_id: str, item_id: str
+) -> StoredItem:
+    """The item, or :class:`NotFoundError` when it does not exist *or* is hidden from
+    ``viewer`` (the same error, so existence does not leak)."""
+    get_collection(session, collection_id)
+    row = _visible_row(session, viewer, now, collection_id, item_id)
+    return _stored(row)
+
+
+def _visible_row(
+    session: Session, viewer: Viewer, now: datetime, collection_id: str, item_id: str
+) -> Item:
+    row = session.scalars(
+        select(Item)
+        .where(
+            visible_items(viewer, now),
+            Item.collection_id == collection_id,
+            Item.item_id == item_id,
+        )
+        .options(selectinload(Item.shares))
+    ).one_or_none()
+    if row is None:
+        raise NotFoundError("item", f"{collection_id}/{item_id}")
+    return row
+
+
+def _owner_for(session: Session, new: NewItem, viewer: Viewer) -> str:
+    """The owner of an item written by ``viewer``: a partner's own id (a different
+    ``spacepool:owner`` in the body is refused); the coordinator must name one."""
+    if viewer.kind == "partner":
+        assert viewer.partner_id is not None
+        if new.owner_claim is not None and new.owner_claim != viewer.partner_id:
+            raise PermissionDeniedError(
+                f"item.properties.spacepool:owner: items you write belong to "
+                f"{viewer.partner_id!r} (from your API key); got {new.owner_claim!r}",
+                required="owner",
+            )
+        return viewer.partner_id
+    if viewer.kind == "admin":
+        if new.owner_claim is None:
+            raise InputError(
+                "item.properties.spacepool:owner: required when the coordinator writes an "
+                "item (name the partner that owns it)"
+            )
+        get_partner(session, new.owner_claim)
+        return new.owner_claim
+    raise PermissionDeniedError(
+        "writing items needs a partner or coordinator key", required="partner"
+    )
+
+
+def _fill(row: Item, new: NewItem, owner: str, now: datetime) -> None:
+    row.collection_id = new.collection
+    row.item_id = new.id
+    row.geometry = json.dumps(new.geometry, separators=(",", ":"))
+    row.minx, row.miny, row.maxx, row.maxy = new.bbox
+    row.datetime_start = new.datetime_start
+    row.datetime_end = new.datetime_end
+    row.properties = new.properties
+    row.assets = new.assets
+    row.links = new.links
+    row.stac_extensions = new.stac_extensions
+    row.owner_id = owner
+    row.access = new.access.value
+    row.embargo_until = new.embargo_until
+    row.updated_at = now
+    row.shares = [ItemShare(partner_id=p) for p in sorted(new.shared_with)]
+
+
+def _as_stored(new: NewItem, owner: str) -> StoredItem:
+    return StoredItem(
+        id=new.id,
+        collection=new.collection,
+        geometry=new.geometry,
+        bbox=new.bbox,
+        properties=new.properties,
+        access=ItemAccess(owner, new.access, new.shared_with, new.embargo_until),
+        assets=new.assets,
+        links=new.links,
+        stac_extensions=new.stac_extensions,
+    )
+
+
+def create_item(
+    session: Session, new: NewItem, viewer: Viewer, *, now: datetime
+) -> tuple[StoredItem, bool]:
+    """Insert ``new`` owned by the writer; returns ``(item, created)``.
+
+    Posting an id that exists with the same content (same owner, policy, geometry,
+    properties, ...) is accepted and changes nothing (``created`` is False), so a
+    client may retry a request whose answer it lost; different content is a
+    :class:`ConflictError`.
+    """
+    owner = _owner_for(session, new, viewer)
+    get_collection(session, new.collection)
+    require_partners(session, new.shared_with)
+    existing = session.scalars(
+        select(Item)
+        .where(Item.collection_id == new.collection, Item.item_id == new.id)
+        .options(selectinload(Item.shares))
+    ).one_or_none()
+    if existing is not None:
+        stored = _stored(existing)
+        if item_document(stored) == item_document(_as_stored(new, owner)):
+            return stored, False
+        raise ConflictError(
+            f"item {new.collection}/{new.id} exists already with different content; "
+            "use PUT on your own item to replace it",
+            kind="item",
+            name=f"{new.collection}/{new.id}",
+        )
+    row = Item(created_at=now)
+    _fill(row, new, owner, now)
+    session.add(row)
+    session.flush()
+    return _stored(row), True
+
+
+def _writable_row(
+    session: Session, viewer: Viewer, now: datetime, collection_id: str, item_id: str
+) -> Item:
+    """The row ``viewer`` may change: 404 when hidden or absent, 403 when visible but
+    owned by another partner."""
+    if viewer.kind == "anonymous":
+        raise PermissionDeniedError(
+            "changing items needs a partner or coordinator key", required="partner"
+        )
+    get_collection(session, collection_id)
+    row = _visible_row(session, viewer, now, collection_id, item_id)
+    if viewer.kind == "partner" and row.owner_id != viewer.partner_id:
+        raise PermissionDeniedError(
+            f"item {collection_id}/{item_id} belongs to {row.owner_id!r}; partners may "
+            "change only their own items",
+            required="owner",
+        )
+    return row
+
+
+def update_item(session: Session, new: NewItem, viewer: Viewer, *, now: datetime) -> StoredItem:
+    """Replace an item the writer owns (the coordinator: any item). The owner stays,
+    unless the coordinator names another in ``spacepool:owner``."""
+    row = _writable_row(session, viewer, now, new.collection, new.id)
+    if viewer.kind == "admin":
+        owner = row.owner_id if new.owner_claim is None else _owner_for(session, new, viewer)
+    else:
+        owner = _owner_for(session, new, viewer)
+    require_partners(session, new.shared_with)
+    _fill(row, new, owner, now)
+    session.flush()
+    return _stored(row)
+
+
+def delete_item(
+    session: Session, viewer: Viewer, now: datetime, collection_id: str, item_id: str
+) -> None:
+    row = _writable_row(session, viewer, now, collection_id, item_id)
+    session.delete(row)
+    session.flush()

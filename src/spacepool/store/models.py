@@ -1,0 +1,173 @@
+"""The database schema as typed SQLAlchemy 2 ORM classes.
+
+The Alembic revisions in ``migrations/versions`` create exactly this schema; a test
+compares the two. Tables for the planning side (agreements, assets, element sets,
+requests, plans, activations) join later and refer to ``partners.id`` the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from spacepool.store.types import JSONDocument, UTCDateTime
+
+# Deterministic constraint names, so later migrations can address them on both
+# databases (SQLite batch mode needs names to drop or alter constraints).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID_LENGTH = 256
+POLICIES = ("open", "consortium", "owner", "partners")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Partner(Base):
+    """A consortium member (``esa``, ``nasa``, ...)."""
+
+    __tablename__ = "partners"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ApiKey(Base):
+    """An API key: only its SHA-256 digest and a short prefix are stored.
+
+    A key belongs to a partner (``partner_id``) or is a coordinator key
+    (``is_admin``, no partner); never both.
+    """
+
+    __tablename__ = "api_keys"
+    __table_args__ = (
+        CheckConstraint(
+            "(is_admin AND partner_id IS NULL) OR (NOT is_admin AND partner_id IS NOT NULL)",
+            name="role",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    partner_id: Mapped[str | None] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True
+    )
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Collection(Base):
+    """A STAC collection; ``document`` holds the collection JSON as posted."""
+
+    __tablename__ = "collections"
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Item(Base):
+    """A STAC item with its owner, access policy and embargo as columns.
+
+    ``geometry`` is GeoJSON text; ``minx .. maxy`` its bounding box in degrees
+    (longitude, latitude) for the bbox prefilter; ``datetime_start`` and
+    ``datetime_end`` are the item's ``datetime`` (both equal) or its
+    ``start_datetime`` / ``end_datetime``.
+    """
+
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("collection_id", "item_id", name="uq_items_collection_item"),
+        CheckConstraint(
+            "access IN ('open', 'consortium', 'owner', 'partners')", name="access_policy"
+        ),
+        CheckConstraint("datetime_end >= datetime_start", name="time_order"),
+        CheckConstraint("minx <= maxx AND miny <= maxy", name="bbox_order"),
+        Index("ix_items_sort", "datetime_start", "collection_id", "item_id"),
+        Index("ix_items_bbox", "minx", "maxx", "miny", "maxy"),
+        Index("ix_items_owner_id", "owner_id"),
+        Index("ix_items_embargo_until", "embargo_until"),
+    )
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    collection_id: Mapped[str] = mapped_column(ForeignKey("collections.id", ondelete="RESTRICT"))
+    item_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    geometry: Mapped[str] = mapped_column(Text)
+    minx: Mapped[float] = mapped_column(Float)
+    miny: Mapped[float] = mapped_column(Float)
+    maxx: Mapped[float] = mapped_column(Float)
+    maxy: Mapped[float] = mapped_column(Float)
+    datetime_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    datetime_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    properties: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    assets: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    links: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+    stac_extensions: Mapped[list[str]] = mapped_column(JSONDocument)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("partners.id", ondelete="RESTRICT"))
+    access: Mapped[str] = mapped_column(String(16))
+    embargo_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    shares: Mapped[list[ItemShare]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ItemShare(Base):
+    """One partner named in an item's ``partners`` policy (``spacepool:shared_with``)."""
+
+    __tablename__ = "item_shares"
+
+    item_pk: Mapped[int] = mapped_column(
+        ForeignKey("items.pk", ondelete="CASCADE"), primary_key=True
+    )
+    partner_id: Mapped[str] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+    item: Mapped[Item] = relationship(back_populates="shares")
+
+
+class AuditRead(Base):
+    """One read of a non-public item by someone other than its owner.
+
+    Item fields are copied, not referenced: the record outlives the item.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_owner_at", "owner_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    viewer: Mapped[str] = mapped_column(String(64))
+    api_key_id: Mapped[int | None] = mapped_column(Integer)
+    owner_id: Mapped[str] = mapped_column(String(64))
+    collection_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    item_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    endpoint: Mapped[str] = mapped_column(String(64))
