@@ -163,7 +163,7 @@ class AreaTarget:
         geom = self.geometry
         if isinstance(geom, Polygon):
             return (geom,)
-        return tuple(geom.geoms)  # type: ignore[attr-defined]
+        return tuple(geom.geoms)
 
     def contains(self, longitude_deg: FloatArray, latitude_deg: FloatArray) -> NDArray[np.bool_]:
         """True where points (any longitude convention) lie inside; shape of the input."""
@@ -540,7 +540,7 @@ def _planar_polygon(
         )
     if polygon.area <= 0.0:
         raise GeoJSONError(source=source, location=location, reason="the polygon encloses no area")
-    return _normalise_longitude(polygon)  # type: ignore[return-value]
+    return _normalise_longitude(polygon)
 
 
 def _unwrap_ring(ring: FloatArray, source: str, location: str, *, exterior: bool) -> FloatArray:

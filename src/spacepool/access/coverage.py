@@ -174,9 +174,7 @@ def revisit_statistics(
     begin = np.array([(o.start - t0).total_seconds() for o in opps])
     finish = np.array([(o.end - t0).total_seconds() for o in opps])
     target_of = np.array([o.target for o in opps], dtype=object)
-    group_of = np.array(
-        [(lookup(o) or UNASSIGNED) if lookup else POOL for o in opps], dtype=object
-    )
+    group_of = np.array([(lookup(o) or UNASSIGNED) if lookup else POOL for o in opps], dtype=object)
     out = []
     for name in names:
         on_target = target_of == name
@@ -185,11 +183,17 @@ def revisit_statistics(
             n, accessed, first, gaps = interval_statistics(begin[sel], finish[sel], period)
             out.append(
                 RevisitStats(
-                    target=name, group=group, start=t0, end=t1, accesses=n,
-                    accessed_s=accessed, time_to_first_access_s=first,
+                    target=name,
+                    group=group,
+                    start=t0,
+                    end=t1,
+                    accesses=n,
+                    accessed_s=accessed,
+                    time_to_first_access_s=first,
                     mean_revisit_s=float(np.mean(gaps)) if gaps else 0.0,
-                    max_revisit_s=max(gaps) if gaps else 0.0, gaps_s=gaps,
-                )  # fmt: skip
+                    max_revisit_s=max(gaps) if gaps else 0.0,
+                    gaps_s=gaps,
+                )
             )
     return tuple(out)
 

@@ -13,6 +13,7 @@ Arrays: component axis before the time axis, ``(..., 3, N)``.
 
 from __future__ import annotations
 
+import atexit
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -132,7 +133,11 @@ def load_de421() -> Any:
     path = skyfield_data_dir() / "de421.bsp"
     if not path.exists():  # pragma: no cover - broken installation
         raise FileNotFoundError(f"{path} is missing; reinstall the skyfield-data package")
-    return Loader(str(path.parent), verbose=False)("de421.bsp")
+    kernel = Loader(str(path.parent), verbose=False)("de421.bsp")
+    # The kernel keeps its file open for the life of the process; close it at exit
+    # so the interpreter does not warn about an unclosed file.
+    atexit.register(kernel.close)
+    return kernel
 
 
 def sun_itrs_km(timebase: TimeBase, seconds: FloatArray) -> FloatArray:
