@@ -33,9 +33,13 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 --dist loadfile
 
+# Speed and memory against peers, printed (never asserted in tests). Minutes long.
 bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_parse.py
 	$(BIN)/python benchmarks/bench_propagate.py
-	$(BIN)/python benchmarks/bench_passes.py
+	$(BIN)/python benchmarks/bench_passes.py --no-reference
+	$(BIN)/python benchmarks/bench_catalog.py
+	$(BIN)/python benchmarks/bench_spot5.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache spacepool-out
