@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import numpy as np
 import numpy.typing as npt
 
-from spacepool.consortium._reading import (
+from spacepool._reading import (
+    CONSORTIUM,
     Reader,
     check_number,
     describe,
@@ -77,7 +78,7 @@ class Partner:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], path: str = "partner") -> Partner:
-        return cls._read(Reader(data, path))
+        return cls._read(Reader(data, path, CONSORTIUM))
 
     @classmethod
     def _read(cls, r: Reader) -> Partner:
@@ -135,7 +136,7 @@ class Orbit:
         return drop_none(
             {
                 "sun_synchronous": self.sun_synchronous,
-                "epoch": format_time(self.epoch),
+                "epoch": format_time(self.epoch, dialect=CONSORTIUM),
                 "altitude_km": self.altitude_km,
                 "semi_major_axis_km": self.semi_major_axis_km,
                 "repeat_cycle_days": self.repeat_cycle_days,
@@ -158,7 +159,7 @@ class Orbit:
     def from_dict(
         cls, data: Mapping[str, Any], path: str = "orbit", default_epoch: datetime | None = None
     ) -> Orbit:
-        return cls._read(Reader(data, path), default_epoch)
+        return cls._read(Reader(data, path, CONSORTIUM), default_epoch)
 
     @classmethod
     def _read(cls, r: Reader, default_epoch: datetime | None) -> Orbit:
@@ -250,7 +251,7 @@ def _read_node_time(r: Reader) -> float | None:
     key = given[0]
     if key == "ltan_hours":
         return r.number(key, ge=0.0, lt=24.0)
-    hours = parse_clock_hours(r.text(key), r.at(key))
+    hours = parse_clock_hours(r.text(key), r.at(key), dialect=CONSORTIUM)
     return hours if key == "ltan" else (hours + 12.0) % 24.0
 
 
@@ -298,7 +299,7 @@ class Instrument:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], path: str = "instrument") -> Instrument:
-        return cls._read(Reader(data, path))
+        return cls._read(Reader(data, path, CONSORTIUM))
 
     @classmethod
     def _read(cls, r: Reader) -> Instrument:
@@ -397,7 +398,7 @@ class Spacecraft:
         path: str = "spacecraft",
         default_epoch: datetime | None = None,
     ) -> Spacecraft:
-        return cls._read(Reader(data, path), default_epoch)
+        return cls._read(Reader(data, path, CONSORTIUM), default_epoch)
 
     @classmethod
     def _read(cls, r: Reader, default_epoch: datetime | None) -> Spacecraft:
@@ -416,7 +417,9 @@ class Spacecraft:
             )
         orbit = Orbit._read(r.table("orbit"), default_epoch)
         instruments = tuple(Instrument._read(item) for item in r.table_list("instruments"))
-        reject_duplicates([i.id for i in instruments], r.at("instruments"), "id")
+        reject_duplicates(
+            [i.id for i in instruments], r.at("instruments"), "id", dialect=CONSORTIUM
+        )
         spacecraft = cls(
             id=ident,
             name=name,
@@ -490,7 +493,7 @@ class GroundStation:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], path: str = "station") -> GroundStation:
-        return cls._read(Reader(data, path))
+        return cls._read(Reader(data, path, CONSORTIUM))
 
     @classmethod
     def _read(cls, r: Reader) -> GroundStation:
@@ -529,8 +532,8 @@ def _read_azimuth_mask(r: Reader) -> tuple[tuple[float, float], ...]:
             raise ConsortiumDataError(
                 f"must be a pair [azimuth_deg, elevation_deg], got {describe(pair)}", field=where
             )
-        azimuth = check_number(f"{where}[0]", pair[0], ge=0.0, lt=360.0)
-        elevation = check_number(f"{where}[1]", pair[1], ge=-5.0, lt=90.0)
+        azimuth = check_number(f"{where}[0]", pair[0], ge=0.0, lt=360.0, dialect=CONSORTIUM)
+        elevation = check_number(f"{where}[1]", pair[1], ge=-5.0, lt=90.0, dialect=CONSORTIUM)
         points.append((azimuth, elevation))
     azimuths = [az for az, _ in points]
     if len(set(azimuths)) != len(azimuths):
@@ -568,7 +571,7 @@ class Facility:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], path: str = "facility") -> Facility:
-        return cls._read(Reader(data, path))
+        return cls._read(Reader(data, path, CONSORTIUM))
 
     @classmethod
     def _read(cls, r: Reader) -> Facility:
@@ -663,7 +666,7 @@ class Agreement:
     def from_dict(cls, data: Mapping[str, Any], path: str = "agreement") -> Agreement:
         """Read one agreement. A ``data_rate`` agreement read alone has no
         contributions yet; :meth:`Consortium.from_dict` computes them."""
-        return cls._read(Reader(data, path))
+        return cls._read(Reader(data, path, CONSORTIUM))
 
     @classmethod
     def _read(cls, r: Reader) -> Agreement:
@@ -729,7 +732,7 @@ class Agreement:
                     raise ConsortiumDataError(
                         "must name at least one partner", field=r.at("members")
                     )
-                reject_duplicates(list(members), r.at("members"), "partner")
+                reject_duplicates(list(members), r.at("members"), "partner", dialect=CONSORTIUM)
                 agreement = cls(
                     id=ident,
                     name=name,
@@ -754,7 +757,8 @@ def _read_member_numbers(
         raise ConsortiumDataError("must name at least one partner", field=table.path)
     members = tuple(str(member) for member in table.data)
     values = tuple(
-        check_number(table.at(member), table.data[member], ge=ge, le=le) for member in members
+        check_number(table.at(member), table.data[member], ge=ge, le=le, dialect=CONSORTIUM)
+        for member in members
     )
     return members, values
 
@@ -871,7 +875,7 @@ class Consortium:
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
-            "epoch": format_time(self.epoch),
+            "epoch": format_time(self.epoch, dialect=CONSORTIUM),
             "source": self.source,
             "partners": [p.to_dict() for p in self.partners],
             "spacecraft": [sc.to_dict() for sc in self.fleet],
@@ -883,7 +887,7 @@ class Consortium:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Consortium:
         """Read and check a whole consortium; errors name the field path."""
-        r = Reader(data, "")
+        r = Reader(data, "", CONSORTIUM)
         name = r.text("name")
         epoch = r.time("epoch")
         source = r.text("source")
@@ -897,12 +901,20 @@ class Consortium:
             Agreement._read(item) for item in r.table_list("agreements", required=False)
         )
         r.finish()
-        reject_duplicates([p.id for p in partners], "partners", "partner id")
-        reject_duplicates([sc.id for sc in spacecraft], "spacecraft", "spacecraft id")
-        reject_duplicates([sc.norad_id for sc in spacecraft], "spacecraft", "NORAD id")
-        reject_duplicates([s.id for s in stations], "stations", "station id")
-        reject_duplicates([f.id for f in facilities], "facilities", "facility id")
-        reject_duplicates([a.id for a in agreements], "agreements", "agreement id")
+        reject_duplicates([p.id for p in partners], "partners", "partner id", dialect=CONSORTIUM)
+        reject_duplicates(
+            [sc.id for sc in spacecraft], "spacecraft", "spacecraft id", dialect=CONSORTIUM
+        )
+        reject_duplicates(
+            [sc.norad_id for sc in spacecraft], "spacecraft", "NORAD id", dialect=CONSORTIUM
+        )
+        reject_duplicates([s.id for s in stations], "stations", "station id", dialect=CONSORTIUM)
+        reject_duplicates(
+            [f.id for f in facilities], "facilities", "facility id", dialect=CONSORTIUM
+        )
+        reject_duplicates(
+            [a.id for a in agreements], "agreements", "agreement id", dialect=CONSORTIUM
+        )
         known = [p.id for p in partners]
         for index, sc in enumerate(spacecraft):
             _check_partner(sc.owner, known, f"spacecraft[{index}].owner")

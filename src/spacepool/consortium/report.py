@@ -6,7 +6,7 @@ from typing import Any
 
 from rich.table import Table
 
-from spacepool.consortium._reading import format_clock
+from spacepool._reading import format_clock
 from spacepool.consortium.model import Consortium, Orbit, Spacecraft
 from spacepool.consortium.nominal import solve_nominal_orbit
 

@@ -36,8 +36,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from spacepool._reading import seconds_between
 from spacepool.consortium import Instrument, Spacecraft
-from spacepool.planning._reading import seconds_between
 from spacepool.planning.model import Candidate, Demand, Instance, Satellite, StationContact
 from spacepool.planning.plan import Plan
 from spacepool.planning.requests import AreaTarget, Request

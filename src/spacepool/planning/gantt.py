@@ -13,7 +13,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from spacepool.planning._reading import format_time
+from spacepool._reading import PLANNING, format_time
 from spacepool.planning.plan import Plan
 
 _COLOURS = (
@@ -63,7 +63,7 @@ def _figure(plan: Plan) -> Any:
     axes.set_yticks(range(len(rows)), rows)
     axes.set_ylim(len(rows) - 0.5, -0.5)
     axes.set_xlim(0.0, plan.horizon_s / 3600.0)
-    axes.set_xlabel(f"hours from {format_time(plan.start)}")
+    axes.set_xlabel(f"hours from {format_time(plan.start, dialect=PLANNING)}")
     axes.grid(axis="x", alpha=0.3)
     handles = [Patch(color=c, label=f"partner {p}") for p, c in partner_colour.items()]
     handles += [
@@ -185,8 +185,8 @@ def plan_html(plan: Plan) -> str:
                 a.urgency,
                 a.satellite,
                 a.instrument,
-                format_time(a.start),
-                format_time(a.end),
+                format_time(a.start, dialect=PLANNING),
+                format_time(a.end, dialect=PLANNING),
                 a.value,
                 a.volume_mbit,
                 a.downlink,
@@ -201,8 +201,8 @@ def plan_html(plan: Plan) -> str:
                 d.id,
                 d.satellite,
                 d.station,
-                format_time(d.start),
-                format_time(d.end),
+                format_time(d.start, dialect=PLANNING),
+                format_time(d.end, dialect=PLANNING),
                 d.volume_mbit,
                 ", ".join(d.acquisitions),
             )

@@ -34,14 +34,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from spacepool.errors import ScenarioError
-from spacepool.planning._reading import (
+from spacepool._reading import (
+    PLANNING,
     Reader,
     format_time,
     parse_time,
     reject_duplicates,
     show,
 )
+from spacepool.errors import ScenarioError
 
 URGENCIES: Final[tuple[str, ...]] = ("routine", "urgent", "activation")
 FAIRNESS_MODES: Final[tuple[str, ...]] = ("none", "proportional", "leximin")
@@ -84,7 +85,7 @@ class Demand:
             partner=r.ident("partner"),
             value=r.number("value", ge=0.0),
             urgency=urgency,
-            slot=r.integer("slot", default=0),
+            slot=r.integer("slot", default=0, minimum=0),
         )
         r.finish()
         return demand
@@ -342,7 +343,7 @@ class Instance:
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
-            "start": format_time(self.start),
+            "start": format_time(self.start, dialect=PLANNING),
             "horizon_s": self.horizon_s,
             "fairness": self.fairness,
             "entitlements": dict(self.entitlements),
@@ -356,9 +357,9 @@ class Instance:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Instance:
         """Read and check an instance (the JSON written by :meth:`to_dict`)."""
-        r = Reader(data, "")
+        r = Reader(data, "", PLANNING)
         name = r.text("name", "")
-        start = parse_time(r.raw("start", required=True), "start")
+        start = parse_time(r.raw("start", required=True), "start", dialect=PLANNING)
         horizon_s = r.number("horizon_s", gt=0.0)
         fairness = r.text("fairness", "none")
         entitlements = _read_entitlements(r)
@@ -421,11 +422,15 @@ def _check_instance(inst: Instance) -> None:
             f"fairness {inst.fairness!r} needs entitlements (partner -> share)",
             field="entitlements",
         )
-    reject_duplicates([d.id for d in inst.demands], "demands", "demand id")
-    reject_duplicates([s.id for s in inst.satellites], "satellites", "satellite id")
-    reject_duplicates([c.id for c in inst.candidates], "candidates", "candidate id")
-    reject_duplicates([c.id for c in inst.contacts], "contacts", "contact id")
-    reject_duplicates([b.id for b in inst.blocks], "blocks", "block id")
+    reject_duplicates([d.id for d in inst.demands], "demands", "demand id", dialect=PLANNING)
+    reject_duplicates(
+        [s.id for s in inst.satellites], "satellites", "satellite id", dialect=PLANNING
+    )
+    reject_duplicates(
+        [c.id for c in inst.candidates], "candidates", "candidate id", dialect=PLANNING
+    )
+    reject_duplicates([c.id for c in inst.contacts], "contacts", "contact id", dialect=PLANNING)
+    reject_duplicates([b.id for b in inst.blocks], "blocks", "block id", dialect=PLANNING)
     demand_ids = {d.id for d in inst.demands}
     satellite_ids = {s.id for s in inst.satellites}
     for index, demand in enumerate(inst.demands):

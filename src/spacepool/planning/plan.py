@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from spacepool.planning._reading import format_time, parse_time
+from spacepool._reading import PLANNING, format_time, parse_time
 
 STATUSES: Final[tuple[str, ...]] = ("optimal", "feasible")
 """``optimal``: every solver stage proved optimal; ``feasible``: a valid plan whose
@@ -63,8 +63,8 @@ class Acquisition:
             "urgency": self.urgency,
             "satellite": self.satellite,
             "instrument": self.instrument,
-            "start": format_time(self.start),
-            "end": format_time(self.end),
+            "start": format_time(self.start, dialect=PLANNING),
+            "end": format_time(self.end, dialect=PLANNING),
             "start_s": self.start_s,
             "end_s": self.end_s,
             "value": self.value,
@@ -85,8 +85,8 @@ class Acquisition:
             instrument=str(data["instrument"]),
             start_s=float(data["start_s"]),
             end_s=float(data["end_s"]),
-            start=parse_time(data["start"], "start"),
-            end=parse_time(data["end"], "end"),
+            start=parse_time(data["start"], "start", dialect=PLANNING),
+            end=parse_time(data["end"], "end", dialect=PLANNING),
             value=float(data["value"]),
             volume_mbit=float(data["volume_mbit"]),
             off_nadir_deg=float(data["off_nadir_deg"]),
@@ -115,8 +115,8 @@ class Downlink:
             "contact": self.contact,
             "satellite": self.satellite,
             "station": self.station,
-            "start": format_time(self.start),
-            "end": format_time(self.end),
+            "start": format_time(self.start, dialect=PLANNING),
+            "end": format_time(self.end, dialect=PLANNING),
             "start_s": self.start_s,
             "end_s": self.end_s,
             "volume_mbit": self.volume_mbit,
@@ -132,8 +132,8 @@ class Downlink:
             station=str(data["station"]),
             start_s=float(data["start_s"]),
             end_s=float(data["end_s"]),
-            start=parse_time(data["start"], "start"),
-            end=parse_time(data["end"], "end"),
+            start=parse_time(data["start"], "start", dialect=PLANNING),
+            end=parse_time(data["end"], "end", dialect=PLANNING),
             volume_mbit=float(data["volume_mbit"]),
             acquisitions=tuple(str(a) for a in data["acquisitions"]),
         )
@@ -320,7 +320,7 @@ class Plan:
             "message": self.message,
             "solver": self.solver,
             "fairness": self.fairness,
-            "start": format_time(self.start),
+            "start": format_time(self.start, dialect=PLANNING),
             "horizon_s": self.horizon_s,
             "objective": self.objective,
             "bound": self.bound,
@@ -344,7 +344,7 @@ class Plan:
             message=str(data["message"]),
             solver=str(data["solver"]),
             fairness=str(data["fairness"]),
-            start=parse_time(data["start"], "start"),
+            start=parse_time(data["start"], "start", dialect=PLANNING),
             horizon_s=float(data["horizon_s"]),
             objective=float(data["objective"]),
             bound=None if bound is None else float(bound),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from spacepool.planning._reading import format_time
+from spacepool._reading import PLANNING, format_time
 from spacepool.planning.plan import Plan
 
 
@@ -38,8 +38,9 @@ def plan_tables(plan: Plan) -> list[Any]:
         acquisitions.add_column(name)
     for acq in plan.acquisitions:
         acquisitions.add_row(
-            format_time(acq.start), format_time(acq.end), acq.satellite, acq.instrument,
-            acq.demand, acq.partner, _number(acq.value, 6), acq.downlink,
+            format_time(acq.start, dialect=PLANNING), format_time(acq.end, dialect=PLANNING),
+            acq.satellite, acq.instrument, acq.demand, acq.partner, _number(acq.value, 6),
+            acq.downlink,
         )  # fmt: skip
     unserved = Table(title=f"{len(plan.unserved)} demands not served")
     for name in ("demand", "partner", "reason", "message"):

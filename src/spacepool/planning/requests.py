@@ -29,14 +29,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from spacepool.errors import ScenarioError
-from spacepool.planning._reading import (
+from spacepool._reading import (
+    PLANNING,
     Reader,
     describe,
     format_time,
     parse_duration_s,
     seconds_between,
 )
+from spacepool.errors import ScenarioError
 from spacepool.planning.model import URGENCIES, Demand
 
 if TYPE_CHECKING:
@@ -119,11 +120,11 @@ class Requirements:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], path: str = "requirements") -> Requirements:
-        return cls._read(Reader(data, path))
+        return cls._read(Reader(data, path, PLANNING))
 
     @classmethod
     def _read(cls, r: Reader) -> Requirements:
-        kinds = r.text_list("kinds")
+        kinds = r.text_list("kinds", ())
         for index, kind in enumerate(kinds):
             if kind not in REQUEST_KINDS:
                 raise ScenarioError(
@@ -159,7 +160,8 @@ class Request:
             raise ScenarioError("must be an aware UTC datetime", field=f"{self.id}.window")
         if self.end <= self.start:
             raise ScenarioError(
-                f"must be after the start {format_time(self.start)}, got {format_time(self.end)}",
+                f"must be after the start {format_time(self.start, dialect=PLANNING)}, "
+                f"got {format_time(self.end, dialect=PLANNING)}",
                 field=f"{self.id}.window.end",
             )
         if self.urgency not in URGENCIES:
@@ -203,7 +205,10 @@ class Request:
             "id": self.id,
             "partner": self.partner,
             "target": self.target.to_dict(),
-            "window": {"start": format_time(self.start), "end": format_time(self.end)},
+            "window": {
+                "start": format_time(self.start, dialect=PLANNING),
+                "end": format_time(self.end, dialect=PLANNING),
+            },
             "requirements": self.requirements.to_dict(),
             "value": self.value,
             "urgency": self.urgency,
@@ -215,7 +220,7 @@ class Request:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], path: str = "request") -> Request:
         """Read and check one request; errors name ``path`` + the field."""
-        return cls._read(Reader(data, path))
+        return cls._read(Reader(data, path, PLANNING))
 
     @classmethod
     def _read(cls, r: Reader) -> Request:
@@ -228,7 +233,8 @@ class Request:
         window.finish()
         if end <= start:
             raise ScenarioError(
-                f"must be after the start {format_time(start)}, got {format_time(end)}",
+                f"must be after the start {format_time(start, dialect=PLANNING)}, "
+                f"got {format_time(end, dialect=PLANNING)}",
                 field=window.at("end"),
             )
         requirements_reader = r.optional_table("requirements")
@@ -272,7 +278,7 @@ def _read_revisit(r: Reader) -> float | None:
         )
     if not given:
         return None
-    return parse_duration_s(r.raw(given[0]), r.at(given[0]))
+    return parse_duration_s(r.raw(given[0]), r.at(given[0]), dialect=PLANNING)
 
 
 def _read_target(r: Reader) -> Target:

@@ -16,14 +16,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
-from spacepool.consortium import Consortium, load_consortium
-from spacepool.errors import ScenarioError, StaleElementsError, UnknownNameError
-from spacepool.planning._reading import (
+from spacepool._reading import (
+    PLANNING,
     Reader,
     format_time,
     reject_duplicates,
     seconds_between,
 )
+from spacepool.consortium import Consortium, load_consortium
+from spacepool.errors import ScenarioError, StaleElementsError, UnknownNameError
 from spacepool.planning.model import FAIRNESS_MODES, Block, Demand, check_entitlements
 from spacepool.planning.requests import Request
 
@@ -70,8 +71,8 @@ class OwnerBlock:
         for key in ("satellite", "instrument", "station"):
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
-        data["start"] = format_time(self.start)
-        data["end"] = format_time(self.end)
+        data["start"] = format_time(self.start, dialect=PLANNING)
+        data["end"] = format_time(self.end, dialect=PLANNING)
         if self.reason:
             data["reason"] = self.reason
         return data
@@ -122,7 +123,10 @@ class Scenario:
             "name": self.name,
             "consortium": self.consortium_ref,
             "fairness": self.fairness,
-            "horizon": {"start": format_time(self.start), "end": format_time(self.end)},
+            "horizon": {
+                "start": format_time(self.start, dialect=PLANNING),
+                "end": format_time(self.end, dialect=PLANNING),
+            },
         }
         if self.agreement is not None:
             data["agreement"] = self.agreement
@@ -137,7 +141,7 @@ class Scenario:
     def from_dict(cls, data: Mapping[str, Any], *, base_dir: Path | None = None) -> Scenario:
         """Read and check a scenario; ``base_dir`` resolves a relative consortium
         path (default: the working directory)."""
-        return _read_scenario(Reader(data, ""), base_dir or Path.cwd())
+        return _read_scenario(Reader(data, "", PLANNING), base_dir or Path.cwd())
 
 
 def load_scenario(path: Path | str) -> Scenario:
@@ -168,7 +172,8 @@ def _read_scenario(r: Reader, base_dir: Path) -> Scenario:
     horizon.finish()
     if end <= start:
         raise ScenarioError(
-            f"must be after horizon.start {format_time(start)}, got {format_time(end)}",
+            f"must be after horizon.start {format_time(start, dialect=PLANNING)}, "
+            f"got {format_time(end, dialect=PLANNING)}",
             field="horizon.end",
         )
     _check_element_validity(consortium, start, end)
@@ -183,7 +188,7 @@ def _read_scenario(r: Reader, base_dir: Path) -> Scenario:
     spacecraft = tuple(
         _read_spacecraft(item, consortium) for item in r.table_list("spacecraft", required=False)
     )
-    reject_duplicates([s.id for s in spacecraft], "spacecraft", "spacecraft id")
+    reject_duplicates([s.id for s in spacecraft], "spacecraft", "spacecraft id", dialect=PLANNING)
     request_readers = r.table_list("requests")
     if not request_readers:
         raise ScenarioError("must list at least one request", field="requests")
@@ -194,18 +199,20 @@ def _read_scenario(r: Reader, base_dir: Path) -> Scenario:
         window = item.path + ".window"
         if request.start < start or request.start >= end:
             raise ScenarioError(
-                f"must lie within the horizon {format_time(start)} .. {format_time(end)}, got "
-                f"{format_time(request.start)}",
+                f"must lie within the horizon {format_time(start, dialect=PLANNING)} .. "
+                f"{format_time(end, dialect=PLANNING)}, got "
+                f"{format_time(request.start, dialect=PLANNING)}",
                 field=f"{window}.start",
             )
         if request.end > end:
             raise ScenarioError(
-                f"must lie within the horizon {format_time(start)} .. {format_time(end)}, got "
-                f"{format_time(request.end)}",
+                f"must lie within the horizon {format_time(start, dialect=PLANNING)} .. "
+                f"{format_time(end, dialect=PLANNING)}, got "
+                f"{format_time(request.end, dialect=PLANNING)}",
                 field=f"{window}.end",
             )
         requests.append(request)
-    reject_duplicates([q.id for q in requests], "requests", "request id")
+    reject_duplicates([q.id for q in requests], "requests", "request id", dialect=PLANNING)
     blocks = tuple(
         _read_block(item, consortium, known_partners)
         for item in r.table_list("blocked", required=False)
@@ -317,7 +324,8 @@ def _read_block(r: Reader, consortium: Consortium, known: list[str]) -> OwnerBlo
         raise ScenarioError("give exactly one of satellite or station", field=r.at("satellite"))
     if end <= start:
         raise ScenarioError(
-            f"must be after the start {format_time(start)}, got {format_time(end)}",
+            f"must be after the start {format_time(start, dialect=PLANNING)}, "
+            f"got {format_time(end, dialect=PLANNING)}",
             field=r.at("end"),
         )
     if station is not None:
