@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 import numpy as np
 from sgp4.api import Satrec
@@ -60,12 +61,15 @@ class Scene:
         points: tuple[np.ndarray, np.ndarray],
         max_off_nadir_deg: float,
         sun: tuple[float, float, float] | None = None,
+        min_off_nadir_deg: float = 0.0,
     ) -> None:
-        """``sun``: ``(latitude, longitude, min_elevation_deg)`` of the Sun check."""
+        """``sun``: ``(latitude, longitude, min_elevation_deg)`` of the Sun check;
+        ``min_off_nadir_deg``: points nearer nadir than this are not usable."""
         self.sat = Satrec.twoline2rv(line1, line2)
         self.start = start
         self.pos, self.up = points
         self.limit = max_off_nadir_deg
+        self.inner = min_off_nadir_deg
         unix_days = start.timestamp() / 86400.0
         self.jd_whole = 2440587.5 + np.floor(unix_days)
         self.jd_fraction = unix_days - np.floor(unix_days)
@@ -89,16 +93,33 @@ class Scene:
         r_itrs[:, err != 0] = np.nan
         return r_itrs
 
-    def off_nadir(self, seconds: np.ndarray) -> np.ndarray:
-        """Smallest off-nadir angle (deg) over the visible points; inf if none visible."""
+    def point_off_nadir(self, seconds: np.ndarray) -> np.ndarray:
+        """Off-nadir angle (deg) of every point, inf where hidden: ``(P, K)``."""
         r = self.satellite_km(seconds)  # (3, K)
         rho = self.pos[:, :, None] - r[:, None, :]  # (3, P, K)
         nadir = -r / np.linalg.norm(r, axis=0)
         cos_eta = np.einsum("ck,cpk->pk", nadir, rho) / np.linalg.norm(rho, axis=0)
         eta = np.degrees(np.arccos(np.clip(cos_eta, -1.0, 1.0)))
         visible = np.einsum("cp,cpk->pk", self.up, -rho) >= 0.0
-        eta = np.where(visible, eta, np.inf)
-        return eta.min(axis=0)
+        return np.where(visible, eta, np.inf)
+
+    def off_nadir(self, seconds: np.ndarray) -> np.ndarray:
+        """Smallest off-nadir angle (deg) over the visible points; inf if none visible."""
+        return self.point_off_nadir(seconds).min(axis=0)
+
+    def maybe_visible(self, seconds: np.ndarray) -> np.ndarray:
+        """False where no point can be above the horizon: the satellite is farther
+        (geocentric angle) from the points' centre than the farthest point plus the
+        horizon's central angle over a sphere of the polar radius, plus 1 deg."""
+        r = self.satellite_km(seconds)
+        unit = self.pos / np.linalg.norm(self.pos, axis=0)
+        centre = unit.mean(axis=1)
+        centre /= np.linalg.norm(centre)
+        spread = np.arccos(np.clip(centre @ unit, -1.0, 1.0)).max()
+        dist = np.linalg.norm(r, axis=0)
+        horizon = np.arccos(np.clip(6356.752 / dist, -1.0, 1.0))
+        angle = np.arccos(np.clip(centre @ r / dist, -1.0, 1.0))
+        return ~(angle > spread + horizon + np.radians(1.0))
 
     def sun_elevation(self, seconds: np.ndarray) -> np.ndarray:
         t = self.times(np.atleast_1d(seconds))
@@ -107,14 +128,18 @@ class Scene:
         return np.asarray(alt.degrees)
 
     def usable(self, seconds: np.ndarray) -> np.ndarray:
-        ok = self.off_nadir(seconds) <= self.limit
-        if self.sun is not None:
-            ok &= self.sun_elevation(seconds) >= self.sun[2]
+        eta = self.point_off_nadir(seconds)
+        ok = np.any((eta <= self.limit) & (eta >= self.inner), axis=0)
+        if self.sun is not None and ok.any():
+            # The Sun only where the geometry allows imaging (the expensive part).
+            where = np.flatnonzero(ok)
+            ok[where] = self.sun_elevation(np.atleast_1d(seconds)[where]) >= self.sun[2]
         return ok
 
 
+@lru_cache(maxsize=1)
 def load_de421():  # type: ignore[no-untyped-def]
-    """DE421 from the skyfield-data package folder (never downloads)."""
+    """DE421 from the skyfield-data package folder (never downloads); opened once."""
     from pathlib import Path
 
     import skyfield_data
@@ -161,8 +186,13 @@ def reference_windows(scene: Scene, duration_s: float) -> list[RefWindow]:
     grid = np.arange(int(np.floor(duration_s)) + 1, dtype=np.float64)
     if grid[-1] < duration_s:
         grid = np.append(grid, duration_s)
-    eta = np.concatenate([scene.off_nadir(grid[i : i + 20000])
-                          for i in range(0, grid.size, 20000)])  # fmt: skip
+    # Full evaluation only where some point may be visible (the rest is inf anyway).
+    maybe = np.concatenate([scene.maybe_visible(grid[i : i + 20000])
+                            for i in range(0, grid.size, 20000)])  # fmt: skip
+    eta = np.full(grid.size, np.inf)
+    where = np.flatnonzero(maybe)
+    for i in range(0, where.size, 5000):
+        eta[where[i : i + 5000]] = scene.off_nadir(grid[where[i : i + 5000]])
     # Local minima of the scan: refined, they catch windows shorter than a second.
     finite = np.isfinite(eta)
     i = np.flatnonzero((eta[1:-1] < eta[:-2]) & (eta[1:-1] <= eta[2:]) & finite[1:-1]) + 1
@@ -170,7 +200,10 @@ def reference_windows(scene: Scene, duration_s: float) -> list[RefWindow]:
     t_all = np.concatenate((grid, minima))
     order = np.argsort(t_all, kind="stable")
     t_all = t_all[order]
-    ok = np.concatenate([scene.usable(t_all[i : i + 20000]) for i in range(0, t_all.size, 20000)])
+    ok = np.zeros(t_all.size, dtype=bool)
+    near = np.flatnonzero(np.isin(t_all, grid[where]) | ~np.isin(t_all, grid))
+    for i in range(0, near.size, 5000):
+        ok[near[i : i + 5000]] = scene.usable(t_all[near[i : i + 5000]])
     k = np.flatnonzero(ok[:-1] != ok[1:])
     roots = _bisect(scene, t_all[k], t_all[k + 1]) if k.size else np.zeros(0)
     rising = ok[k + 1]

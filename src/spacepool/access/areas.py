@@ -65,7 +65,7 @@ DEFAULT_DEVIATION_KM = 1e-3
 # that projected outlines follow the edges' curvature (about 1 m of sagitta).
 _PROJECTION_SEGMENT_DEG = 0.05
 # Outlines coming back from the projection plane are split to this length (km).
-_UNPROJECTION_SEGMENT_KM = 5.0
+_UNPROJECTION_SEGMENT_KM = 10.0
 
 _ACCEPTED = "a Polygon, MultiPolygon, Feature or FeatureCollection"
 
@@ -166,13 +166,15 @@ class AreaTarget:
         return tuple(geom.geoms)
 
     def contains(self, longitude_deg: FloatArray, latitude_deg: FloatArray) -> NDArray[np.bool_]:
-        """True where points (any longitude convention) lie inside; shape of the input."""
+        """True where points (any longitude convention) lie inside or on the boundary;
+        shape of the input."""
         lon = np.mod(np.asarray(longitude_deg, dtype=np.float64) + 180.0, 360.0) - 180.0
         lat = np.asarray(latitude_deg, dtype=np.float64)
         prepared = self._prepared
-        inside = shapely.contains_xy(prepared, lon, lat)
-        # Unwrapped longitudes reach up to 540: test the shifted copy too.
-        inside |= shapely.contains_xy(prepared, lon + 360.0, lat)
+        # The boundary counts as inside (a point on the seam of a ring around a pole is
+        # on the planar boundary). Unwrapped longitudes reach 540: test the shifted copy.
+        inside = shapely.intersects_xy(prepared, lon, lat)
+        inside |= shapely.intersects_xy(prepared, lon + 360.0, lat)
         result: NDArray[np.bool_] = np.asarray(inside, dtype=bool)
         return result
 
@@ -276,7 +278,19 @@ class AreaTarget:
             out.append(_planar_polygon(rings, source="", location="", origin="projection"))
         if not out:
             return Polygon()
-        return _polygonal(shapely.make_valid(shapely.union_all(out)))
+        return self.clip(_polygonal(shapely.make_valid(shapely.union_all(out))))
+
+    def clip(self, geometry_lonlat: BaseGeometry) -> BaseGeometry:
+        """The part of a lon/lat geometry inside the area (any 360-degree shift of it)."""
+        pieces = []
+        for shift in (-360.0, 0.0, 360.0):
+            moved = shapely.transform(self.geometry, lambda xy, d=shift: xy + np.array([d, 0.0]))
+            piece = _polygonal(shapely.intersection(geometry_lonlat, moved))
+            if not piece.is_empty:
+                pieces.append(piece)
+        if not pieces:
+            return Polygon()
+        return _normalise_longitude(_polygonal(shapely.union_all(pieces)))
 
     # -- sampling -------------------------------------------------------------------------
 
@@ -427,7 +441,7 @@ def _geometry(obj: Any, location: str, source: str) -> BaseGeometry:
         )
     coords = obj.get("coordinates")
     where = _join(location, "coordinates")
-    if not isinstance(coords, list) or not coords:
+    if not isinstance(coords, list | tuple) or not coords:
         raise GeoJSONError(
             source=source,
             location=where,
@@ -437,7 +451,7 @@ def _geometry(obj: Any, location: str, source: str) -> BaseGeometry:
         return _polygon(coords, where, source)
     parts = []
     for i, poly in enumerate(coords):
-        if not isinstance(poly, list) or not poly:
+        if not isinstance(poly, list | tuple) or not poly:
             raise GeoJSONError(
                 source=source,
                 location=f"{where}[{i}]",
@@ -450,7 +464,7 @@ def _geometry(obj: Any, location: str, source: str) -> BaseGeometry:
     return _normalise_longitude(_polygonal(merged))
 
 
-def _polygon(rings: list[Any], location: str, source: str) -> Polygon:
+def _polygon(rings: Sequence[Any], location: str, source: str) -> Polygon:
     arrays = [_ring(r, f"{location}[{i}]", source) for i, r in enumerate(rings)]
     polygon = _planar_polygon(arrays, source=source, location=location, origin="geojson")
     return polygon
@@ -458,7 +472,7 @@ def _polygon(rings: list[Any], location: str, source: str) -> Polygon:
 
 def _ring(ring: Any, location: str, source: str) -> FloatArray:
     """Validated ring positions as ``(2, K)`` (longitude, latitude), as written."""
-    if not isinstance(ring, list) or not ring:
+    if not isinstance(ring, list | tuple) or not ring:
         raise GeoJSONError(
             source=source,
             location=location,
@@ -773,7 +787,7 @@ def _kind(obj: Any) -> Any:
 def _describe(value: Any) -> str:
     if value is None:
         return "nothing (null or missing)"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "an empty list" if not value else f"a list of {len(value)}"
     if isinstance(value, str):
         return repr(value)
