@@ -70,6 +70,8 @@ class Windows:
         self, b_row: IntArray, b_start: FloatArray, b_end: FloatArray, span_s: float
     ) -> Windows:
         """Remove the intervals ``(b_row, b_start, b_end)`` (disjoint per row)."""
+        if b_row.size == 0:  # nothing to remove (and nothing to index below)
+            return self
         order = np.lexsort((b_start, b_row))
         b_row, b_start, b_end = b_row[order], b_start[order], b_end[order]
         lo, count = overlaps(self.row, self.start_s, self.end_s, b_row, b_start, b_end, span_s)
