@@ -210,6 +210,228 @@ def _passes_table(contacts: Any, stale: set[int]) -> Any:
     return table
 
 
+ACCESS_FORMATS = ("table", "json", "csv", "geojson")
+
+
+@app.command("access")
+@friendly_errors
+def access(
+    start: str = typer.Option(..., "--start", help="Window start, ISO 8601 (UTC if no zone)."),
+    end: str = typer.Option(..., "--end", help="Window end, ISO 8601."),
+    tle: str | None = typer.Option(None, "--tle", help="Element file (TLE or OMM)."),
+    consortium: bool = typer.Option(
+        False,
+        "--consortium",
+        help="Use the bundled consortium's nominal elements and its instruments.",
+    ),
+    target: Annotated[
+        list[str] | None, typer.Option("--target", help="Point target LAT,LON. Repeatable.")
+    ] = None,
+    aoi: str | None = typer.Option(None, "--aoi", help="Area(s) of interest, a GeoJSON file."),
+    max_off_nadir: float | None = typer.Option(
+        None,
+        "--max-off-nadir",
+        help="Largest off-nadir angle, degrees (default with --consortium: each instrument's).",
+    ),
+    swath: float | None = typer.Option(
+        None, "--swath", help="Fixed nadir-pointing swath width in km, instead of an angle."
+    ),
+    min_sun_elevation: float | None = typer.Option(
+        None, "--min-sun-elevation", help="Lowest Sun elevation at the target, degrees."
+    ),
+    sat: Annotated[
+        list[str] | None,
+        typer.Option("--sat", help="Satellite name or NORAD id. Repeatable; default: all."),
+    ] = None,
+    revisit: bool = typer.Option(
+        False, "--revisit", help="Print revisit statistics per partner (or satellite) and pool."
+    ),
+    fmt: str = typer.Option("table", "--format", help="table, json, csv or geojson."),
+) -> None:
+    """Imaging opportunities over points or areas (off-nadir, swath, Sun constraints)."""
+    import json
+
+    from spacepool.access.areas import load_aoi, parse_point
+    from spacepool.access.contacts import select_satellites
+    from spacepool.access.imaging import (
+        Sensor,
+        find_opportunities,
+        opportunities_csv,
+        opportunities_geojson,
+    )
+    from spacepool.errors import InputError
+
+    if fmt not in ACCESS_FORMATS:
+        raise typer.BadParameter(
+            f"expected one of {', '.join(ACCESS_FORMATS)}, got {fmt!r}", param_hint="--format"
+        )
+    if (tle is None) == (not consortium):
+        raise InputError("give either --tle FILE or --consortium (one of them)")
+    if bool(target) == (aoi is not None):
+        raise InputError("give either --target LAT,LON or --aoi FILE.geojson (one of them)")
+    if max_off_nadir is not None and swath is not None:
+        raise InputError("give either --max-off-nadir or --swath, not both")
+    targets: list[Any] = (
+        [parse_point(t) for t in target or []] if aoi is None else list(load_aoi(aoi))
+    )
+    owner: dict[tuple[int, str], str] = {}
+    if tle is not None:
+        from spacepool.orbits.omm import load_elements
+
+        if max_off_nadir is None and swath is None:
+            raise InputError("give --max-off-nadir DEG (or --swath KM) with --tle")
+        chosen = select_satellites(list(load_elements(tle).elements), sat or [])
+        one = Sensor(max_off_nadir, swath, 0.0, min_sun_elevation)
+        sensors = [[one] for _ in chosen]
+    else:
+        from spacepool.consortium import load_consortium
+
+        pool = load_consortium()
+        elements = pool.element_sets()
+        chosen = select_satellites(elements, sat or [])
+        sensors = []
+        for element in chosen:
+            craft = pool.spacecraft(element.norad_id)
+            group = []
+            for instrument in craft.instruments:
+                if swath is not None:
+                    sensor = Sensor(swath_km=swath, name=instrument.id,
+                                    min_sun_elevation_deg=instrument.min_sun_elevation_deg)  # fmt: skip
+                else:
+                    sensor = Sensor.from_instrument(instrument, max_off_nadir)
+                if min_sun_elevation is not None:
+                    sensor = Sensor(sensor.max_off_nadir_deg, sensor.swath_km,
+                                    sensor.min_off_nadir_deg, min_sun_elevation, sensor.name)  # fmt: skip
+                group.append(sensor)
+                owner[(element.norad_id, instrument.id)] = craft.instrument_owner(instrument)
+            sensors.append(group)
+    show_progress = fmt == "table" and err_console.is_terminal
+    with _access_progress(show_progress) as progress:
+        result = find_opportunities(
+            chosen, targets, start, end, sensors=sensors, progress=progress,
+            covered_geometry=aoi is not None and not revisit,
+        )  # fmt: skip
+    for warning in result.age_warnings:
+        err_console.print(f"[yellow]warning:[/yellow] {warning.message}", highlight=False)
+    for failure in result.failures:
+        err_console.print(f"[yellow]warning:[/yellow] {failure}", highlight=False)
+    found = result.opportunities
+    if revisit:
+        _print_revisit(found, targets, start, end, owner, [e.name for e in chosen], fmt)
+    elif fmt == "json":
+        typer.echo(json.dumps([o.to_dict() for o in found], indent=2))
+    elif fmt == "csv":
+        typer.echo(opportunities_csv(found), nl=False)
+    elif fmt == "geojson":
+        typer.echo(json.dumps(opportunities_geojson(found, targets), indent=2))
+    else:
+        console.print(_access_table(found, {w.norad_id for w in result.age_warnings}, aoi))
+
+
+def _access_progress(enabled: bool) -> Any:
+    """A context manager yielding ``progress(done, total)`` or ``None`` (stderr bar)."""
+    from contextlib import contextmanager, nullcontext
+
+    if not enabled:
+        return nullcontext(None)
+    from rich.progress import Progress
+
+    @contextmanager
+    def bar() -> Any:
+        with Progress(console=err_console, transient=True) as progress:
+            task = progress.add_task("access", total=None)
+
+            def update(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            yield update
+
+    return bar()
+
+
+def _access_table(found: Any, stale: set[int], aoi: str | None) -> Any:
+    from rich.table import Table
+
+    from spacepool.orbits.timebase import format_time
+
+    table = Table(title=f"{len(found)} imaging opportunities")
+    columns = ["satellite", "norad", "instrument", "target", "start (UTC)", "best", "end",
+               "off-nadir", "sun el", "lit", "age d"] + (["covered"] if aoi else [])  # fmt: skip
+    right = {"off-nadir", "sun el", "age d", "covered"}
+    for name in columns:
+        table.add_column(name, justify="right" if name in right else "left")
+    for o in found:
+        row = [
+            o.satellite, str(o.norad_id), o.instrument or "-", o.target,
+            format_time(o.start) + (" <" if o.truncated_start else ""),
+            format_time(o.best_time),
+            format_time(o.end) + (" >" if o.truncated_end else ""),
+            f"{o.min_off_nadir_deg:.2f}", f"{o.sun_elevation_deg:.1f}",
+            "yes" if o.sunlit else "no",
+            f"{o.element_age_days:.1f}" + (" !" if o.norad_id in stale else ""),
+        ]  # fmt: skip
+        if aoi:
+            row.append("-" if o.covered_fraction is None else f"{100 * o.covered_fraction:.1f} %")
+        table.add_row(*row)
+    table.caption = "< > window cut by the period" + (
+        "; ! elements older than their validity limit" if stale else ""
+    )
+    return table
+
+
+def _print_revisit(
+    found: Any,
+    targets: list[Any],
+    start: str,
+    end: str,
+    owner: dict[tuple[int, str], str],
+    names: list[str],
+    fmt: str,
+) -> None:
+    """Revisit statistics: per partner (consortium) or per satellite, and the pool."""
+    import json
+
+    from rich.table import Table
+
+    from spacepool.access.coverage import revisit_statistics
+
+    if owner:
+        stats = revisit_statistics(
+            found, start, end, partner_of=lambda o: owner.get((o.norad_id, o.instrument)),
+            targets=[t.name for t in targets], partners=sorted(set(owner.values())),
+        )  # fmt: skip
+    else:
+        stats = revisit_statistics(found, start, end, partner_of=lambda o: o.satellite,
+                                   targets=[t.name for t in targets], partners=names)  # fmt: skip
+    if fmt == "json":
+        typer.echo(json.dumps([s.to_dict() for s in stats], indent=2))
+        return
+    if fmt == "csv":
+        keys = list(stats[0].to_dict()) if stats else []
+        lines = [",".join(keys)]
+        lines += [
+            ",".join("" if v is None else str(v) for v in s.to_dict().values()) for s in stats
+        ]
+        typer.echo("\n".join(lines))
+        return
+    if fmt == "geojson":
+        raise typer.BadParameter("revisit statistics come as table, json or csv",
+                                 param_hint="--format")  # fmt: skip
+    table = Table(title="revisit statistics")
+    for name in ("target", "group", "accesses", "first access", "mean revisit", "max revisit"):
+        table.add_column(name, justify="left" if name in ("target", "group") else "right")
+    for s in stats:
+        first = "never" if s.time_to_first_access_s is None else _hours(s.time_to_first_access_s)
+        table.add_row(s.target, s.group, str(s.accesses), first, _hours(s.mean_revisit_s),
+                      _hours(s.max_revisit_s))  # fmt: skip
+    table.caption = "gaps include the stretches before the first and after the last access"
+    console.print(table)
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600.0:.2f} h"
+
+
 # --- registry and keys -------------------------------------------------------------
 
 partners_app = typer.Typer(help="Consortium partners in the database.", no_args_is_help=True)
@@ -290,6 +512,87 @@ def serve(
 
 
 # --- spot5 -------------------------------------------------------------------------
+
+SPOT5_FORMATS = ("table", "json")
+SPOT5_SOLVERS = ("cpsat", "heuristic")
+SPOT5_CAPACITY = ("units", "literal")
+
+
+@app.command("spot5")
+@friendly_errors
+def spot5(
+    file: str = typer.Argument(..., help="A SPOT5 instance file (.spot)."),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit (s)."),
+    fmt: str = typer.Option("table", "--format", help="table or json."),
+    capacity: str = typer.Option(
+        "units",
+        "--capacity",
+        help="units: the literature's sum(round(c/451)) <= 200; literal: sum(c) <= 90000.",
+    ),
+    solver: str = typer.Option("cpsat", "--solver", help="cpsat (exact) or heuristic."),
+    workers: int = typer.Option(2, "--workers", help="CP-SAT threads."),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the solvers."),
+) -> None:
+    """Solve a SPOT5 daily photograph scheduling instance (Bensana et al. 1999)."""
+    import json
+    from pathlib import Path
+
+    from rich.table import Table
+
+    from spacepool.planning.spot5 import (
+        CapacityMode,
+        heuristic_spot5,
+        paper_name,
+        read_spot5,
+        solve_spot5,
+    )
+
+    for name, value, allowed in (
+        ("--format", fmt, SPOT5_FORMATS),
+        ("--solver", solver, SPOT5_SOLVERS),
+        ("--capacity", capacity, SPOT5_CAPACITY),
+    ):
+        if value not in allowed:
+            raise typer.BadParameter(
+                f"expected one of {', '.join(allowed)}, got {value!r}", param_hint=name
+            )
+    if not time_limit > 0:
+        raise typer.BadParameter(f"must be > 0, got {time_limit:g}", param_hint="--time-limit")
+    if workers < 1:
+        raise typer.BadParameter(f"must be >= 1, got {workers}", param_hint="--workers")
+    path = Path(file)
+    if not path.is_file():
+        raise typer.BadParameter(f"no such file: {file}", param_hint="FILE")
+    instance = read_spot5(path)
+    mode: CapacityMode = "units" if capacity == "units" else "literal"
+    if solver == "heuristic":
+        result = heuristic_spot5(instance, time_limit_s=time_limit, capacity_mode=mode, seed=seed)
+    else:
+        result = solve_spot5(
+            instance, time_limit_s=time_limit, capacity_mode=mode, workers=workers, seed=seed
+        )
+    data = result.to_dict()
+    data["paper_instance"] = paper_name(path.stem)
+    if fmt == "json":
+        typer.echo(json.dumps(data, indent=2))
+        return
+    table = Table(title=f"SPOT5 instance {path.stem} (paper: {data['paper_instance']})")
+    table.add_column("value", justify="right")
+    table.add_column("bound", justify="right")
+    table.add_column("gap", justify="right")
+    table.add_column("status")
+    table.add_column("photos taken", justify="right")
+    table.add_column("time (s)", justify="right")
+    table.add_row(
+        str(result.value),
+        str(result.bound),
+        f"{100 * result.gap:.3f} %",
+        result.status,
+        f"{len(result.selected)} / {len(instance.photos)}",
+        f"{result.wall_s:.2f}",
+    )
+    console.print(table)
+    console.print(escape(result.capacity_note), highlight=False)
 
 
 # --- plan --------------------------------------------------------------------------
