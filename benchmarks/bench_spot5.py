@@ -17,6 +17,7 @@ Run: ``.venv/bin/python benchmarks/bench_spot5.py [--only 8,54,1504]
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 import time
@@ -79,7 +80,8 @@ def main() -> int:
 
     print(
         f"SPOT5 benchmark — OR-Tools {ortools_version}, Python {platform.python_version()}, "
-        f"{args.workers} workers, seed {args.seed}, capacity {args.capacity}"
+        f"{args.workers} workers, seed {args.seed}, capacity {args.capacity}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start"
     )
     header = (
         f"{'inst':>5} {'file':>5} {'value':>7} {'ref':>7} {'diff':>5} {'bound':>7} "
@@ -138,7 +140,8 @@ def main() -> int:
             print(f"      {problem.kind}: {problem.message}")
     print("-" * len(header))
     print(
-        f"target met on {met} of {len(names)} instances; total {time.perf_counter() - began:.0f} s"
+        f"target met on {met} of {len(names)} instances; total {time.perf_counter() - began:.0f} s; "
+        f"load average {os.getloadavg()[0]:.2f} at the end (other processes share the CPUs)"
     )
     return 0
 

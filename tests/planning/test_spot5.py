@@ -463,3 +463,27 @@ def test_cli_reports_a_bad_file_in_one_line(tmp_path: Path) -> None:
         "error: bad.spot, line 2: weight of photo 0 must be an integer, found 'x'"
     )
     assert "Traceback" not in out.output
+
+
+@pytest.mark.shared_data
+def test_python_example_of_the_docs_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import doctest
+    import re
+
+    shared("54")
+    monkeypatch.chdir(REPO)  # the example's paths are relative to the repository root
+    text = (REPO / "docs" / "spot5.md").read_text("utf-8")
+    [example] = re.findall(r"^```python\n(.*?)^```", text, re.S | re.M)
+    test = doctest.DocTestParser().get_doctest(example, {}, "spot5.md", "docs/spot5.md", 0)
+    runner = doctest.DocTestRunner()
+    runner.run(test)
+    assert runner.summarize(verbose=False) == doctest.TestResults(failed=0, attempted=6)
+
+
+@pytest.mark.shared_data
+def test_a_heuristic_hint_seeds_the_exact_solver() -> None:
+    instance = read_spot5(shared("503"))
+    start = heuristic_spot5(instance, time_limit_s=0.2)
+    result = solve_spot5(instance, time_limit_s=TEST_LIMIT_S, hint=start.selected)
+    assert (result.status, result.value) == ("OPTIMAL", PUBLISHED_OPTIMUM["503"])
+    assert check_spot5(instance, result.selected) == []
