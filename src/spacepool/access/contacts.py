@@ -27,12 +27,10 @@ import io
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from itertools import groupby
-from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
@@ -59,6 +57,7 @@ from spacepool.access.geometry import (
 )
 from spacepool.errors import PropagationError, UnknownNameError
 from spacepool.orbits.elements import ElementSet
+from spacepool.orbits.parallel import map_chunks
 from spacepool.orbits.propagate import Propagator
 from spacepool.orbits.timebase import TimeBase, check_window, format_time, parse_time
 from spacepool.orbits.validity import AgeWarning, check_age
@@ -326,14 +325,9 @@ def find_contacts(
         if progress is not None:
             progress(done, total)
 
-    if workers > 1 and len(tasks) > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = [(pool.submit(_chunk_contacts, *task[1:]), task[0]) for task in tasks]
-            for future, index in futures:
-                collect(future.result(), index)
-    else:
-        for task in tasks:
-            collect(_chunk_contacts(*task[1:]), task[0])
+    results = map_chunks(_chunk_contacts, [task[1:] for task in tasks], workers=workers)
+    for task, result in zip(tasks, results, strict=True):
+        collect(result, task[0])
     failures.sort(key=lambda f: f.satellite)
     table = ContactTable.concatenate(t_start, elements, sites, parts)
     return ContactResult(table, tuple(failures), warnings)

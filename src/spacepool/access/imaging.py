@@ -59,11 +59,9 @@ import csv
 import io
 import math
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import groupby
-from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
@@ -95,6 +93,7 @@ from spacepool.access.windows import Windows, concat, merge_rows
 from spacepool.errors import GeometryError, PropagationError
 from spacepool.orbits.elements import ElementSet
 from spacepool.orbits.frames import WGS84_A_KM, sunlit
+from spacepool.orbits.parallel import map_chunks
 from spacepool.orbits.propagate import Propagator
 from spacepool.orbits.timebase import TimeBase, check_window, format_time, parse_time
 from spacepool.orbits.validity import AgeWarning, check_age
@@ -340,14 +339,8 @@ def find_opportunities(
         if progress is not None:
             progress(done, total)
 
-    if workers > 1 and len(tasks) > 1:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = [(pool.submit(_chunk, *task), len(task[0])) for task in tasks]
-            for future, size in futures:
-                collect(future.result(), size)
-    else:
-        for task in tasks:
-            collect(_chunk(*task), len(task[0]))
+    for task, result in zip(tasks, map_chunks(_chunk, tasks, workers=workers), strict=True):
+        collect(result, len(task[0]))
     sat_rank = {e.norad_id: i for i, e in enumerate(elements)}
     found.sort(key=lambda o: (o.start, o.target, o.satellite, sat_rank.get(o.norad_id, 0),
                               o.instrument))  # fmt: skip

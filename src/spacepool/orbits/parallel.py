@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from multiprocessing import get_context
 from multiprocessing.shared_memory import SharedMemory
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +28,8 @@ from numpy.typing import NDArray
 from spacepool.orbits.elements import ElementSet
 from spacepool.orbits.propagate import Ephemeris, Propagator
 from spacepool.orbits.timebase import TimeBase
+
+R = TypeVar("R")
 
 FloatArray = NDArray[np.float64]
 Backend = Literal["processes", "dask"]
@@ -176,4 +178,23 @@ def _with_dask(
     return Ephemeris(elements, timebase, seconds, r, v, e)
 
 
-__all__ = ["chunk_bounds", "propagate_parallel"]
+def map_chunks(
+    func: Callable[..., R], tasks: Sequence[tuple[Any, ...]], *, workers: int = 1
+) -> Iterator[R]:
+    """``func(*task)`` for every task, in order: in this process, or with
+    ``workers > 1`` (and more than one task) in a pool of spawned processes.
+
+    The one place the access searches (contacts, imaging) fan chunks of satellites
+    out over cores; results come back in task order so callers merge them alike.
+    """
+    if workers > 1 and len(tasks) > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            futures = [pool.submit(func, *task) for task in tasks]
+            for future in futures:
+                yield future.result()
+    else:
+        for task in tasks:
+            yield func(*task)
+
+
+__all__ = ["chunk_bounds", "map_chunks", "propagate_parallel"]
