@@ -8,6 +8,9 @@ its writes.
 
 from __future__ import annotations
 
+# The activation tables live in their own module; importing it here registers them on
+# the shared declarative base wherever the store is used (migrations, schema tests).
+from spacepool.store import activation_models as _activation_models  # noqa: F401
 from spacepool.store.access import visible_items
 from spacepool.store.db import (
     DATABASE_URL_VARIABLE,

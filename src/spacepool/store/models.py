@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -52,6 +53,8 @@ class Partner(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    country: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str | None] = mapped_column(Text)
 
 
 class ApiKey(Base):
@@ -112,6 +115,14 @@ class Item(Base):
         Index("ix_items_bbox", "minx", "maxx", "miny", "maxy"),
         Index("ix_items_owner_id", "owner_id"),
         Index("ix_items_embargo_until", "embargo_until"),
+        # PostgreSQL only (revision 0004): GiST over the footprint's box and the time
+        # range, the expressions of spacepool.store.items' search conditions.
+        Index(
+            "ix_items_search",
+            text("box(point(minx, miny), point(maxx, maxy))"),
+            text("tstzrange(datetime_start, datetime_end, '[]')"),
+            postgresql_using="gist",
+        ).ddl_if(dialect="postgresql"),
     )
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -171,3 +182,147 @@ class AuditRead(Base):
     collection_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     item_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     endpoint: Mapped[str] = mapped_column(String(64))
+
+
+# --- registry (revision 0002) --------------------------------------------------------
+
+ASSET_KINDS = ("spacecraft", "station", "facility")
+REQUEST_STATUSES = ("submitted", "withdrawn")
+
+
+class AgreementRecord(Base):
+    """An agreement; ``document`` is :meth:`spacepool.consortium.Agreement.to_dict`.
+
+    Its entitlements are rows of :class:`Entitlement` whose shares sum to 1 (checked
+    by :mod:`spacepool.store.agreements` before writing).
+    """
+
+    __tablename__ = "agreements"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    pool: Mapped[str] = mapped_column(String(64))
+    document: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    entitlements: Mapped[list[Entitlement]] = relationship(
+        back_populates="agreement",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Entitlement.partner_id",
+    )
+
+
+class Entitlement(Base):
+    """One partner's share (0..1) of an agreement's pool."""
+
+    __tablename__ = "entitlements"
+    __table_args__ = (CheckConstraint("share >= 0 AND share <= 1", name="share_range"),)
+
+    agreement_id: Mapped[str] = mapped_column(
+        ForeignKey("agreements.id", ondelete="CASCADE"), primary_key=True
+    )
+    partner_id: Mapped[str] = mapped_column(
+        ForeignKey("partners.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+    share: Mapped[float] = mapped_column(Float)
+
+    agreement: Mapped[AgreementRecord] = relationship(back_populates="entitlements")
+
+
+class AssetRecord(Base):
+    """A contributed asset: ``kind`` is ``spacecraft`` (with its instruments in the
+    document), ``station`` or ``facility``; ``document`` is the consortium record's
+    ``to_dict``. ``norad_id`` is set for spacecraft only, and unique."""
+
+    __tablename__ = "assets"
+    __table_args__ = (
+        CheckConstraint("kind IN ('spacecraft', 'station', 'facility')", name="asset_kind"),
+        CheckConstraint("(kind = 'spacecraft') = (norad_id IS NOT NULL)", name="norad_id_kind"),
+    )
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(
+        ForeignKey("partners.id", ondelete="RESTRICT"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    norad_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ElementSetRecord(Base):
+    """One element set as uploaded: two TLE lines (``format = 'tle'``) or the OMM
+    fields (``format = 'omm'``). Every upload is kept; the current one for a NORAD id
+    is the newest by ``epoch``."""
+
+    __tablename__ = "element_sets"
+    __table_args__ = (
+        UniqueConstraint("norad_id", "epoch", name="uq_element_sets_norad_epoch"),
+        CheckConstraint(
+            "(format = 'tle' AND line1 IS NOT NULL AND line2 IS NOT NULL) "
+            "OR (format = 'omm' AND omm IS NOT NULL)",
+            name="format_content",
+        ),
+    )
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    norad_id: Mapped[int] = mapped_column(Integer)
+    epoch: Mapped[datetime] = mapped_column(UTCDateTime())
+    name: Mapped[str] = mapped_column(String(200))
+    format: Mapped[str] = mapped_column(String(8))
+    line1: Mapped[str | None] = mapped_column(String(80))
+    line2: Mapped[str | None] = mapped_column(String(80))
+    omm: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    source: Mapped[str] = mapped_column(String(200))
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RequestRecord(Base):
+    """A partner's request; ``document`` is
+    :meth:`spacepool.planning.requests.Request.to_dict` (the scenario file's request
+    fields). ``window_start`` / ``window_end`` copy its window for range queries."""
+
+    __tablename__ = "requests"
+    __table_args__ = (
+        CheckConstraint("status IN ('submitted', 'withdrawn')", name="request_status"),
+        CheckConstraint("window_end > window_start", name="window_order"),
+        Index("ix_requests_window", "window_start", "window_end"),
+    )
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(
+        ForeignKey("partners.id", ondelete="RESTRICT"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    window_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    document: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PlanRecord(Base):
+    """A plan run over stored requests; ``document`` is
+    :meth:`spacepool.planning.plan.Plan.to_dict` (what ``plan.json`` holds)."""
+
+    __tablename__ = "plans"
+    __table_args__ = (CheckConstraint("window_end > window_start", name="window_order"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    solver: Mapped[str] = mapped_column(String(16))
+    fairness: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32))
+    objective: Mapped[float] = mapped_column(Float)
+    bound: Mapped[float | None] = mapped_column(Float)
+    gap: Mapped[float | None] = mapped_column(Float)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    window_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    document: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
