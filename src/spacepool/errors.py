@@ -16,6 +16,7 @@ Hierarchy::
     │   ├── ConsortiumDataError         the consortium file is inconsistent (field named)
     │   ├── BenchmarkFormatError        a SPOT5 instance file is malformed (line named)
     │   ├── ScenarioError               a planning scenario / instance is invalid (field named)
+    │   │   └── ActivationError         a disaster activation is invalid (field named)
     │   ├── NotFoundError               a record asked for by id does not exist, or is hidden
     │   │                               from the caller (HTTP 404; never says which)
     │   ├── ConflictError               a record with that id exists already (HTTP 409)
@@ -210,13 +211,24 @@ class BenchmarkFormatError(InputError):
 
 class ScenarioError(InputError):
     """A planning scenario, request or instance is invalid; ``field`` names where,
-    e.g. ``requests[3].window.end``."""
+    e.g. ``requests[3].window.end``; ``source`` the file when it came from one;
+    ``reason`` the message without them."""
 
     code = "invalid_scenario"
 
-    def __init__(self, message: str, *, field: str) -> None:
-        super().__init__(f"{field}: {message}")
+    def __init__(self, message: str, *, field: str, source: str | None = None) -> None:
+        where = f"{source}: {field}" if source else field
+        super().__init__(f"{where}: {message}")
         self.field = field
+        self.source = source
+        self.reason = message
+
+
+class ActivationError(ScenarioError):
+    """A disaster activation is invalid (area, type, event time, partner, policy);
+    ``field`` names where, e.g. ``aoi.coordinates[0]`` or ``event_time``."""
+
+    code = "invalid_activation"
 
 
 # --- data service ----------------------------------------------------------------
