@@ -45,7 +45,7 @@ def current_viewer(
             "'spacepool keys create'"
         )
     else:
-        with store_of(request).transaction() as session:
+        with store_of(request).transaction(read_only=True) as session:
             viewer = authenticate(session, credentials.credentials)
     request.state.viewer = viewer
     return viewer

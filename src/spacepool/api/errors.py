@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from stac_fastapi.types import errors as stac_errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -106,6 +107,18 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
+    # Reached only when two requests race: each checked that its id was free (or
+    # its references existed) and the database refused the second at commit. A
+    # retry gets the ordinary answer (200 for an identical re-post, else a 409).
+    log.info("integrity error from a concurrent write: %s", exc)
+    return _response(
+        409,
+        "conflict",
+        "the request conflicts with a change made at the same time by another request; retry it",
+    )
+
+
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return _response(500, "internal_error", "internal server error")
@@ -116,6 +129,7 @@ def install_error_handlers(app: FastAPI) -> None:
     so these win."""
     for cls in STATUS_BY_ERROR:
         app.add_exception_handler(cls, _spacepool_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -24,6 +24,7 @@ from fastapi import Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 from shapely.geometry.base import BaseGeometry
+from stac_fastapi.api.routes import create_async_endpoint
 from stac_fastapi.extensions import TransactionExtension
 from stac_fastapi.extensions.transaction.client import BaseTransactionsClient
 from stac_fastapi.extensions.transaction.request import (
@@ -31,6 +32,7 @@ from stac_fastapi.extensions.transaction.request import (
     PartialItem,
     PatchOperation,
 )
+from stac_fastapi.extensions.transaction.transaction import PostItem
 from stac_fastapi.types import stac
 from stac_fastapi.types.core import BaseCoreClient
 from stac_fastapi.types.requests import get_base_url
@@ -38,10 +40,12 @@ from stac_fastapi.types.search import APIRequest, BaseSearchPostRequest
 from stac_pydantic import Collection as CollectionModel
 from stac_pydantic import Item as ItemModel
 from stac_pydantic import ItemCollection as ItemCollectionModel
+from stac_pydantic.shared import MimeTypes
 
 from spacepool.api.auth import store_of, viewer_of
-from spacepool.catalog.access import Viewer
+from spacepool.catalog.access import Viewer, is_public
 from spacepool.catalog.items import (
+    NewItem,
     StoredItem,
     check_id,
     format_rfc3339,
@@ -64,7 +68,7 @@ from spacepool.store.items import (
     ItemPage,
     ItemQuery,
     SortKey,
-    create_item,
+    create_items,
     delete_item,
     get_item,
     search_items,
@@ -72,9 +76,12 @@ from spacepool.store.items import (
 )
 from spacepool.store.models import Collection
 
-# Page size limits: STAC API item-search's declared range (minimum 1, maximum 10000).
+# Page size: STAC API item-search declares minimum 1, maximum 10000, default 10, and
+# says a larger value must be answered with the maximum, not an error (the `limit`
+# parameter of the STAC API / OGC API - Features OpenAPI fragments).
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
+LIMIT_TEXT = f"Items per page, at least 1; values above {MAX_LIMIT} give {MAX_LIMIT}."
 # Upper bound on ids / collections named in one search.
 MAX_LIST_LENGTH = 1_000
 
@@ -108,9 +115,7 @@ class SearchGetRequest(APIRequest):
         str | None,
         Query(description="RFC 3339 instant or interval start/end; '..' or empty = open."),
     ] = attr.ib(default=None)
-    limit: Annotated[
-        int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, 1 to {MAX_LIMIT}.")
-    ] = attr.ib(default=DEFAULT_LIMIT)
+    limit: Annotated[int, Query(ge=1, description=LIMIT_TEXT)] = attr.ib(default=DEFAULT_LIMIT)
     token: Annotated[str | None, Query(description="Paging token from a 'next' link.")] = attr.ib(
         default=None
     )
@@ -127,9 +132,7 @@ class ItemsGetRequest(APIRequest):
     datetime: Annotated[str | None, Query(description="RFC 3339 instant or interval.")] = attr.ib(
         default=None
     )
-    limit: Annotated[
-        int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, 1 to {MAX_LIMIT}.")
-    ] = attr.ib(default=DEFAULT_LIMIT)
+    limit: Annotated[int, Query(ge=1, description=LIMIT_TEXT)] = attr.ib(default=DEFAULT_LIMIT)
     token: Annotated[str | None, Query(description="Paging token from a 'next' link.")] = attr.ib(
         default=None
     )
@@ -138,7 +141,7 @@ class ItemsGetRequest(APIRequest):
 class SearchPostRequest(BaseSearchPostRequest):
     """POST /search body: STAC item-search plus a paging token."""
 
-    limit: int | None = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    limit: int | None = Field(DEFAULT_LIMIT, ge=1, description=LIMIT_TEXT)
     token: str | None = None
 
 
@@ -238,6 +241,23 @@ def _now(request: Request) -> datetime:
     return clock()
 
 
+def _audit(
+    request: Request, viewer: Viewer, items: list[StoredItem], now: datetime, endpoint: str
+) -> None:
+    """Log the reads of non-public items by anyone but their owner, in a write
+    transaction of its own that commits before the answer leaves: an answer whose
+    reads could not be logged is never sent. Reads that log nothing take no write
+    lock (SQLite has one writer at a time)."""
+    logged = [
+        item
+        for item in items
+        if not is_public(item.access, now) and item.access.owner != viewer.partner_id
+    ]
+    if logged:
+        with store_of(request).transaction() as session:
+            record_reads(session, viewer, logged, now=now, endpoint=endpoint)
+
+
 @attr.s
 class CoreClient(BaseCoreClient):
     """Read side of the STAC API."""
@@ -284,7 +304,7 @@ class CoreClient(BaseCoreClient):
         viewer = viewer_of(request)
         now = _now(request)
         base = get_base_url(request)
-        with store_of(request).transaction() as session:
+        with store_of(request).transaction(read_only=True) as session:
             if collection_id is not None:
                 get_collection(session, collection_id)
             if query.collections is not None:
@@ -293,8 +313,14 @@ class CoreClient(BaseCoreClient):
                     if name not in known:
                         raise UnknownNameError("collection", name, sorted(known))
             page: ItemPage = search_items(session, viewer, now, query)
-            record_reads(session, viewer, page.items, now=now, endpoint=endpoint)
-        links: list[dict[str, Any]] = [{"rel": "root", "type": "application/json", "href": base}]
+        _audit(request, viewer, page.items, now, endpoint)
+        links: list[dict[str, Any]] = [
+            {"rel": "self", "type": "application/geo+json", "href": str(request.url)},
+            {"rel": "root", "type": "application/json", "href": base},
+        ]
+        if collection_id is not None:
+            collection_href = f"{base}collections/{collection_id}"
+            links.append({"rel": "collection", "type": "application/json", "href": collection_href})
         if page.next is not None:
             links.append(next_link(encode_token(page.next)))
         return {
@@ -319,7 +345,7 @@ class CoreClient(BaseCoreClient):
         request: Request = kwargs["request"]
         viewer_of(request)
         base = get_base_url(request)
-        with store_of(request).transaction() as session:
+        with store_of(request).transaction(read_only=True) as session:
             rows = list_collections(session)
             collections = [self._collection(base, row) for row in rows]
         return cast(
@@ -336,7 +362,7 @@ class CoreClient(BaseCoreClient):
     def get_collection(self, collection_id: str, **kwargs: Any) -> stac.Collection:
         request: Request = kwargs["request"]
         viewer_of(request)
-        with store_of(request).transaction() as session:
+        with store_of(request).transaction(read_only=True) as session:
             row = get_collection(session, collection_id)
             return cast(stac.Collection, self._collection(get_base_url(request), row))
 
@@ -356,7 +382,7 @@ class CoreClient(BaseCoreClient):
             area=None if bbox is None else _bbox_text(bbox),
             start=start,
             end=end,
-            limit=limit,
+            limit=min(limit, MAX_LIMIT),
             after=None if token is None else decode_token(token),
         )
         result = self._page(
@@ -368,9 +394,9 @@ class CoreClient(BaseCoreClient):
         request: Request = kwargs["request"]
         viewer = viewer_of(request)
         now = _now(request)
-        with store_of(request).transaction() as session:
+        with store_of(request).transaction(read_only=True) as session:
             item = get_item(session, viewer, now, collection_id, item_id)
-            record_reads(session, viewer, [item], now=now, endpoint="item")
+        _audit(request, viewer, [item], now, "item")
         return cast(stac.Item, self._item(get_base_url(request), item))
 
     def get_search(  # type: ignore[override]
@@ -403,7 +429,7 @@ class CoreClient(BaseCoreClient):
             area=area,
             start=start,
             end=end,
-            limit=limit,
+            limit=min(limit, MAX_LIMIT),
             after=None if token is None else decode_token(token),
         )
         return cast(
@@ -435,7 +461,7 @@ class CoreClient(BaseCoreClient):
             area=area,
             start=start,
             end=end,
-            limit=search_request.limit or DEFAULT_LIMIT,
+            limit=min(search_request.limit or DEFAULT_LIMIT, MAX_LIMIT),
             after=None if search_request.token is None else decode_token(search_request.token),
         )
         body = search_request.model_dump(mode="json", exclude_none=True, by_alias=True)
@@ -457,6 +483,13 @@ def _writer(request: Request) -> Viewer:
     return viewer_of(request)
 
 
+def _body(value: Any, expected: str) -> Any:
+    """The parsed request body; stac-fastapi passes None for a JSON ``null`` body."""
+    if value is None:
+        raise InputError(f"body: expected {expected}, got null")
+    return value
+
+
 @attr.s
 class TransactionsClient(BaseTransactionsClient):
     """Write side: partners add, replace and delete their own items; the coordinator
@@ -468,6 +501,7 @@ class TransactionsClient(BaseTransactionsClient):
         self, collection_id: str, item: ItemModel | ItemCollectionModel, **kwargs: Any
     ) -> JSONResponse:
         request: Request = kwargs["request"]
+        item = _body(item, "a STAC Item or a FeatureCollection of items")
         viewer = _writer(request)
         now = _now(request)
         documents = (
@@ -475,18 +509,20 @@ class TransactionsClient(BaseTransactionsClient):
             if isinstance(item, ItemCollectionModel)
             else [item.model_dump(mode="json", by_alias=True, exclude_unset=True)]
         )
+        if not documents:
+            raise InputError("features: a FeatureCollection to add needs at least one item")
         base = get_base_url(request)
-        results: list[tuple[StoredItem, bool]] = []
+        news: list[NewItem] = []
+        for n, document in enumerate(documents):
+            try:
+                news.append(parse_item(document, collection=collection_id))
+            except (GeometryError, TimeRangeError, InputError) as exc:
+                if len(documents) == 1:
+                    raise
+                # parse_item raises only these three, each built from a message
+                raise type(exc)(f"features[{n}]: {exc}") from None
         with store_of(request).transaction() as session:  # all items or none
-            for n, document in enumerate(documents):
-                try:
-                    new = parse_item(document, collection=collection_id)
-                except (GeometryError, TimeRangeError, InputError) as exc:
-                    if len(documents) == 1:
-                        raise
-                    # parse_item raises only these three, each built from a message
-                    raise type(exc)(f"features[{n}]: {exc}") from None
-                results.append(create_item(session, new, viewer, now=now))
+            results = create_items(session, news, viewer, now=now)
         if isinstance(item, ItemCollectionModel):
             features = [self.core._item(base, stored) for stored, _ in results]
             return JSONResponse(
@@ -499,6 +535,7 @@ class TransactionsClient(BaseTransactionsClient):
         self, collection_id: str, item_id: str, item: ItemModel, **kwargs: Any
     ) -> stac.Item:
         request: Request = kwargs["request"]
+        item = _body(item, "a STAC Item")
         document = item.model_dump(mode="json", by_alias=True, exclude_unset=True)
         if document.get("id") != item_id:
             raise InputError(
@@ -517,6 +554,7 @@ class TransactionsClient(BaseTransactionsClient):
 
     def create_collection(self, collection: CollectionModel, **kwargs: Any) -> JSONResponse:
         request: Request = kwargs["request"]
+        collection = _body(collection, "a STAC Collection")
         document = collection.model_dump(mode="json", by_alias=True, exclude_unset=True)
         with store_of(request).transaction() as session:
             row, created = create_collection(session, document, now=_now(request))
@@ -527,6 +565,7 @@ class TransactionsClient(BaseTransactionsClient):
         self, collection_id: str, collection: CollectionModel, **kwargs: Any
     ) -> stac.Collection:
         request: Request = kwargs["request"]
+        collection = _body(collection, "a STAC Collection")
         document = collection.model_dump(mode="json", by_alias=True, exclude_unset=True)
         with store_of(request).transaction() as session:
             row = update_collection(session, collection_id, document, now=_now(request))
@@ -562,10 +601,30 @@ class ItemsAndCollectionsTransactions(TransactionExtension):
 
     def register(self, app: Any) -> None:
         self.router.prefix = app.state.router_prefix
-        self.register_create_item()  # type: ignore[no-untyped-call]
+        self._register_create_item()
         self.register_update_item()  # type: ignore[no-untyped-call]
         self.register_delete_item()  # type: ignore[no-untyped-call]
         self.register_create_collection()  # type: ignore[no-untyped-call]
         self.register_update_collection()  # type: ignore[no-untyped-call]
         self.register_delete_collection()  # type: ignore[no-untyped-call]
         app.include_router(self.router, tags=["Transaction Extension"])
+
+    def _register_create_item(self) -> None:
+        """stac-fastapi's POST items route, with the answers it really gives declared:
+        201 with the item or, for a posted FeatureCollection, the stored items; 200
+        with the stored item for an identical re-post."""
+        geojson: dict[str, Any] = {"content": {MimeTypes.geojson.value: {}}}
+        self.router.add_api_route(
+            name="Create Item",
+            path="/collections/{collection_id}/items",
+            status_code=201,
+            response_model=None,
+            responses={
+                200: {**geojson, "model": ItemModel, "description": "Identical re-post"},
+                201: {**geojson, "model": ItemModel | ItemCollectionModel},
+            },
+            response_class=self.response_class,
+            methods=["POST"],
+            endpoint=create_async_endpoint(self.client.create_item, PostItem),
+            dependencies=self.route_dependencies,
+        )

@@ -23,8 +23,11 @@ DATABASE_URL_VARIABLE = "SPACEPOOL_DATABASE_URL"
 DEFAULT_SQLITE_FILE = "spacepool.sqlite"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
-# Seconds a writer waits for SQLite's write lock before failing.
+# Milliseconds a transaction waits for SQLite's write lock before failing.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Execution option naming how an SQLite transaction begins: "IMMEDIATE" (the default:
+# takes the write lock at BEGIN) or "DEFERRED" (read-only transactions).
+SQLITE_BEGIN_OPTION = "spacepool_sqlite_begin"
 
 
 def database_url(url: str | None = None) -> str:
@@ -83,7 +86,15 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # BEGIN IMMEDIATE unless the transaction declared itself read-only. A deferred
+    # transaction that reads and then writes must upgrade its lock, and SQLite
+    # answers SQLITE_BUSY at once, without waiting, when another writer got there
+    # first (WAL mode cannot upgrade a stale snapshot): concurrent writers would
+    # fail with "database is locked". Taking the lock at BEGIN makes them queue
+    # (busy timeout) instead. See SQLite's "Transaction" documentation (BEGIN
+    # IMMEDIATE) and "Write-Ahead Logging" (section 2.2, concurrency).
+    mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
+    connection.exec_driver_sql(f"BEGIN {'DEFERRED' if mode == 'DEFERRED' else 'IMMEDIATE'}")
 
 
 def upgrade_database(url: str | None = None, *, revision: str = "head") -> None:
@@ -107,7 +118,9 @@ class Store:
     """One database: its engine and a session factory.
 
     ``with store.transaction() as session:`` commits on success and rolls back on
-    any exception, so a failed request changes nothing.
+    any exception, so a failed request changes nothing. Pass ``read_only=True`` for
+    a transaction that only reads: on SQLite it then does not take the write lock,
+    so such transactions run side by side (a write in one fails).
     """
 
     def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
@@ -118,8 +131,10 @@ class Store:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, *, read_only: bool = False) -> Iterator[Session]:
         with self.sessions() as session, session.begin():
+            if read_only and self.engine.dialect.name == "sqlite":
+                session.connection(execution_options={SQLITE_BEGIN_OPTION: "DEFERRED"})
             yield session
 
     def close(self) -> None:

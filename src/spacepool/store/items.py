@@ -16,11 +16,22 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from spacepool.catalog.access import AccessPolicy, ItemAccess, Viewer
@@ -30,11 +41,14 @@ from spacepool.store.access import visible_items
 from spacepool.store.collections import get_collection
 from spacepool.store.models import Item, ItemShare
 from spacepool.store.partners import get_partner, require_partners
+from spacepool.store.types import UTCDateTime
 
 # Rows fetched per round while filtering candidates by exact geometry.
 SPATIAL_BATCH_ROWS = 500
 # A query geometry with more parts than this is prefiltered by its overall envelope.
 MAX_ENVELOPE_PARTS = 64
+# Ids per "IN (...)" lookup in a bulk insert (SQLite allows 32766 bound parameters).
+MAX_IDS_PER_QUERY = 5_000
 
 
 @dataclass(frozen=True)
@@ -121,8 +135,43 @@ def _envelopes(area: BaseGeometry) -> list[tuple[float, float, float, float]]:
     return [tuple(float(v) for v in area.bounds)]  # type: ignore[list-item]
 
 
-def _filters(viewer: Viewer, now: datetime, query: ItemQuery) -> list[ColumnElement[bool]]:
+def _box(minx: Any, miny: Any, maxx: Any, maxy: Any) -> ColumnElement[Any]:
+    return func.box(func.point(minx, miny), func.point(maxx, maxy))
+
+
+def _span(start: Any, end: Any) -> ColumnElement[Any]:
+    return func.tstzrange(start, end, literal_column("'[]'"))
+
+
+def _postgres_filters(query: ItemQuery) -> list[ColumnElement[bool]]:
+    """The bbox and time filters again as overlaps (``&&``) of PostgreSQL ``box``
+    and ``tstzrange`` values: the expressions of the GiST index ``ix_items_search``
+    (revision 0004), so the planner can use it. Each is implied by the portable
+    column comparisons it accompanies, so results do not change."""
+    conditions: list[ColumnElement[bool]] = []
+    if query.start is not None or query.end is not None:
+        span = _span(type_coerce(query.start, UTCDateTime()), type_coerce(query.end, UTCDateTime()))
+        conditions.append(_span(Item.datetime_start, Item.datetime_end).op("&&")(span))
+    if query.area is not None:
+        conditions.append(
+            or_(
+                *(
+                    _box(Item.minx, Item.miny, Item.maxx, Item.maxy).op("&&")(
+                        _box(minx, miny, maxx, maxy)
+                    )
+                    for minx, miny, maxx, maxy in _envelopes(query.area)
+                )
+            )
+        )
+    return conditions
+
+
+def _filters(
+    viewer: Viewer, now: datetime, query: ItemQuery, dialect: str = ""
+) -> list[ColumnElement[bool]]:
     conditions = [visible_items(viewer, now)]
+    if dialect == "postgresql":
+        conditions.extend(_postgres_filters(query))
     if query.collections is not None:
         conditions.append(Item.collection_id.in_(query.collections))
     if query.ids is not None:
@@ -143,8 +192,14 @@ def _filters(viewer: Viewer, now: datetime, query: ItemQuery) -> list[ColumnElem
     return conditions
 
 
-def _visible_select(viewer: Viewer, now: datetime, query: ItemQuery) -> Select[Item]:
-    return select(Item).where(*_filters(viewer, now, query))
+def _visible_select(
+    viewer: Viewer, now: datetime, query: ItemQuery, dialect: str = ""
+) -> Select[Item]:
+    return select(Item).where(*_filters(viewer, now, query, dialect))
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def _intersecting(geometries: Sequence[str], area: BaseGeometry) -> np.ndarray:
@@ -187,7 +242,7 @@ def _matching_rows(
 
 def count_items(session: Session, viewer: Viewer, now: datetime, query: ItemQuery) -> int:
     """How many items ``viewer`` may see that match the filters (paging ignored)."""
-    conditions = _filters(viewer, now, query)
+    conditions = _filters(viewer, now, query, _dialect(session))
     if query.area is None:
         return int(session.scalar(select(func.count()).select_from(Item).where(*conditions)) or 0)
     total = 0
@@ -203,7 +258,7 @@ def search_items(session: Session, viewer: Viewer, now: datetime, query: ItemQue
     """One page of the items ``viewer`` may see at ``now`` that match ``query``."""
     if query.limit < 1:
         raise InputError(f"limit: expected a positive number of items, got {query.limit}")
-    stmt = _visible_select(viewer, now, query)
+    stmt = _visible_select(viewer, now, query, _dialect(session))
     rows = list(_matching_rows(session, stmt, query, query.limit + 1))
     page = rows[: query.limit]
     next_key = _key(page[-1]) if len(rows) > query.limit else None
@@ -329,6 +384,107 @@ def create_item(
     session.add(row)
     session.flush()
     return _stored(row), True
+
+
+def _row_values(new: NewItem, owner: str, now: datetime) -> dict[str, Any]:
+    """One ``items`` row as a column -> value mapping (the bulk form of :func:`_fill`)."""
+    minx, miny, maxx, maxy = new.bbox
+    return {
+        "collection_id": new.collection,
+        "item_id": new.id,
+        "geometry": json.dumps(new.geometry, separators=(",", ":")),
+        "minx": minx,
+        "miny": miny,
+        "maxx": maxx,
+        "maxy": maxy,
+        "datetime_start": new.datetime_start,
+        "datetime_end": new.datetime_end,
+        "properties": new.properties,
+        "assets": new.assets,
+        "links": new.links,
+        "stac_extensions": new.stac_extensions,
+        "owner_id": owner,
+        "access": new.access.value,
+        "embargo_until": new.embargo_until,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def create_items(
+    session: Session, items: Sequence[NewItem], viewer: Viewer, *, now: datetime
+) -> list[tuple[StoredItem, bool]]:
+    """Insert many items at once, all or none; returns ``(item, created)`` per item,
+    in order.
+
+    The same checks and answers as :func:`create_item`, item by item (owner from the
+    key, collection and named partners must exist, an identical re-post is accepted
+    and changes nothing, other content under a taken id is a
+    :class:`ConflictError`), with a fixed number of statements per call instead of
+    several per item: one lookup of the ids already taken, one multi-row insert of
+    the items and one of their shares.
+    """
+    owners = [_owner_for(session, new, viewer) for new in items]
+    for collection in sorted({new.collection for new in items}):
+        get_collection(session, collection)
+    require_partners(session, frozenset().union(*(new.shared_with for new in items)))
+    results: list[tuple[StoredItem, bool] | None] = [None] * len(items)
+    wanted: dict[tuple[str, str], int] = {}
+    for n, (new, owner) in enumerate(zip(items, owners, strict=True)):
+        key = (new.collection, new.id)
+        first = wanted.setdefault(key, n)
+        if first != n:  # the same id twice in one request: a re-post of the first
+            earlier = _as_stored(items[first], owners[first])
+            if item_document(earlier) != item_document(_as_stored(new, owner)):
+                raise _conflict(new)
+            results[n] = (earlier, False)
+    existing: list[Item] = []
+    for collection in sorted({c for c, _ in wanted}):
+        ids = [i for c, i in wanted if c == collection]
+        for start in range(0, len(ids), MAX_IDS_PER_QUERY):
+            existing.extend(
+                session.scalars(
+                    select(Item)
+                    .where(
+                        Item.collection_id == collection,
+                        Item.item_id.in_(ids[start : start + MAX_IDS_PER_QUERY]),
+                    )
+                    .options(selectinload(Item.shares))
+                )
+            )
+    for row in existing:
+        n = wanted.pop((row.collection_id, row.item_id))
+        stored = _stored(row)
+        if item_document(stored) != item_document(_as_stored(items[n], owners[n])):
+            raise _conflict(items[n])
+        results[n] = (stored, False)
+    fresh = sorted(wanted.values())
+    if fresh:
+        keys = session.execute(
+            insert(Item).returning(
+                Item.pk, Item.collection_id, Item.item_id, sort_by_parameter_order=True
+            ),
+            [_row_values(items[n], owners[n], now) for n in fresh],
+        ).all()
+        shares = [
+            {"item_pk": pk, "partner_id": partner}
+            for (pk, _, _), n in zip(keys, fresh, strict=True)
+            for partner in sorted(items[n].shared_with)
+        ]
+        if shares:
+            session.execute(insert(ItemShare), shares)
+        for n in fresh:
+            results[n] = (_as_stored(items[n], owners[n]), True)
+    return [result for result in results if result is not None]
+
+
+def _conflict(new: NewItem) -> ConflictError:
+    return ConflictError(
+        f"item {new.collection}/{new.id} exists already with different content; "
+        "use PUT on your own item to replace it",
+        kind="item",
+        name=f"{new.collection}/{new.id}",
+    )
 
 
 def _writable_row(

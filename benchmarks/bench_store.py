@@ -1,0 +1,502 @@
+"""The catalogue under load: bulk-load rate and search latency over loopback HTTP.
+
+Loads N items with mixed access policies (open, consortium, owner, partners; a third
+under embargo, half of those already ended) owned by 10 partners, through the STAC
+Transactions API (FeatureCollections of ``--batch`` items, ``--load-clients``
+concurrent posters), into a ``uvicorn`` server this script starts on 127.0.0.1.
+Then times a bbox + datetime item search (GET /stac/search, 10 x 10 degree box,
+30-day window, default page of 10 with ``numberMatched``) as anonymous and as a
+partner, at 1 and 20 concurrent clients, and prints p50/p99 latency and throughput.
+
+Targets (issue "shared data service", section 6): p99 under 50 ms on PostgreSQL at
+20 clients, and a load rate at least pgstac's documented bulk load of 180,000 items
+in 13 minutes (231 items/s).
+
+Run:
+  ``.venv/bin/python benchmarks/bench_store.py``                    (SQLite, 100,000 items)
+  ``scripts/with-postgres.sh sh -c '.venv/bin/python benchmarks/bench_store.py \\
+     --postgres "$SPACEPOOL_TEST_POSTGRES_URL"'``                (PostgreSQL, 1,000,000)
+Options: ``--items N``, ``--max-load-s S`` (stop loading after S seconds and search
+what is there), ``--requests R`` (per viewer at 1 client; 5 R at 20 clients),
+``--explain`` (PostgreSQL: print the plan of the search query).
+
+The clients run in this process, on the same machine as the server and database:
+the latencies include the client's own work and contend with it for the CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+from spacepool.catalog.access import Viewer
+from spacepool.catalog.items import format_rfc3339
+from spacepool.store import Store
+from spacepool.store.collections import create_collection
+from spacepool.store.keys import create_api_key
+from spacepool.store.partners import add_partner
+
+PARTNERS = [f"p{n:02d}" for n in range(10)]
+COLLECTION = "bench"
+SEED = 20260501
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+SPAN_DAYS = 730  # items spread over two years
+NOW = T0 + timedelta(days=SPAN_DAYS)  # embargoes: half end before, half after this
+BOX_DEG = 10.0
+WINDOW_DAYS = 30
+# pgstac's documented bulk load: 180,000 items in 13 minutes.
+PGSTAC_ITEMS_PER_S = 180_000 / (13 * 60)
+TARGET_P99_MS = 50.0
+
+
+# --- items ---------------------------------------------------------------------------
+
+
+def item_batches(n_items: int, batch: int) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """``(owner, items)`` batches; each batch belongs to one partner (the key posts it).
+
+    Per item: a square of 0.05-0.5 degrees at a random place between 60 S and 70 N,
+    a random time over two years, policy open 40 % / consortium 20 % / owner 20 % /
+    partners 20 % (shared with 1-3 others), an embargo on 30 %.
+    """
+    rng = np.random.default_rng(SEED)
+    for start in range(0, n_items, batch):
+        size = min(batch, n_items - start)
+        owner_index = (start // batch) % len(PARTNERS)
+        lon = rng.uniform(-180.0, 179.5, size)
+        lat = rng.uniform(-60.0, 69.5, size)
+        side = rng.uniform(0.05, 0.5, size)
+        seconds = rng.uniform(0.0, SPAN_DAYS * 86400.0, size)
+        policy = rng.choice(
+            np.array(["open", "consortium", "owner", "partners"]), size, p=[0.4, 0.2, 0.2, 0.2]
+        )
+        embargoed = rng.random(size) < 0.3
+        embargo_days = rng.uniform(-60.0, 60.0, size)
+        n_shared = rng.integers(1, 4, size)
+        cloud = rng.uniform(0.0, 100.0, size)
+        items = []
+        for k in range(size):
+            x0, y0 = float(lon[k]), float(lat[k])
+            x1, y1 = x0 + float(side[k]), y0 + float(side[k])
+            properties: dict[str, Any] = {
+                "datetime": format_rfc3339(T0 + timedelta(seconds=float(seconds[k]))),
+                "platform": "sentinel-2a",
+                "instruments": ["msi"],
+                "eo:cloud_cover": round(float(cloud[k]), 1),
+                "spacepool:access": str(policy[k]),
+            }
+            if policy[k] == "partners":
+                others = [p for p in PARTNERS if p != PARTNERS[owner_index]]
+                first = (start + k) % len(others)
+                properties["spacepool:shared_with"] = [
+                    others[(first + j) % len(others)] for j in range(int(n_shared[k]))
+                ]
+            if embargoed[k]:
+                until = NOW + timedelta(days=float(embargo_days[k]))
+                properties["spacepool:embargo_until"] = format_rfc3339(until)
+            items.append(
+                {
+                    "type": "Feature",
+                    "stac_version": "1.0.0",
+                    "id": f"item-{start + k:08d}",
+                    "geometry": {
+                        "type": "Polygon",
+                        "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]],
+                    },
+                    "bbox": [x0, y0, x1, y1],
+                    "properties": properties,
+                    "assets": {
+                        "visual": {
+                            "href": f"https://data.example.org/{start + k:08d}.tif",
+                            "type": "image/tiff; application=geotiff",
+                            "roles": ["visual"],
+                        }
+                    },
+                    "links": [],
+                }
+            )
+        yield PARTNERS[owner_index], items
+
+
+# --- server and database -----------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    base: str
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_server(database_url: str, log: Path) -> Server:
+    port = free_port()
+    env = {**os.environ, "SPACEPOOL_DATABASE_URL": database_url}
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "spacepool.api:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120.0
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{base}/stac/_mgmt/ping", timeout=2.0).status_code == 200:
+                return Server(process, base)
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"server did not start:\n{log.read_text()}")
+
+
+def seed(database_url: str) -> dict[str, str]:
+    """Partners, one key each, a coordinator key and the collection; returns keys."""
+    store = Store(database_url)
+    try:
+        with store.transaction() as session:
+            keys = {}
+            for partner in PARTNERS:
+                add_partner(session, partner, partner.upper(), now=T0)
+                keys[partner] = create_api_key(session, partner_id=partner, admin=False, now=T0).key
+            keys["admin"] = create_api_key(session, partner_id=None, admin=True, now=T0).key
+            create_collection(
+                session,
+                {
+                    "type": "Collection",
+                    "stac_version": "1.0.0",
+                    "id": COLLECTION,
+                    "description": "benchmark items",
+                    "license": "CC-BY-4.0",
+                    "extent": {
+                        "spatial": {"bbox": [[-180.0, -90.0, 180.0, 90.0]]},
+                        "temporal": {"interval": [[format_rfc3339(T0), None]]},
+                    },
+                    "links": [],
+                },
+                now=T0,
+            )
+    finally:
+        store.close()
+    return keys
+
+
+def postgres_database(server_url: str) -> tuple[str, str]:
+    """A fresh database on the server at ``server_url``: ``(url, name)``."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"spacepool_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False), name
+
+
+def drop_postgres_database(server_url: str, name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+# --- load ------------------------------------------------------------------------------
+
+
+@dataclass
+class LoadResult:
+    items: int
+    seconds: float
+    errors: list[str]
+
+    @property
+    def items_per_s(self) -> float:
+        return self.items / self.seconds if self.seconds > 0 else 0.0
+
+
+def bulk_load(
+    base: str, keys: dict[str, str], n_items: int, batch: int, clients: int, max_s: float
+) -> LoadResult:
+    batches = item_batches(n_items, batch)
+    lock = threading.Lock()
+    loaded = [0]
+    errors: list[str] = []
+    started = time.perf_counter()
+    deadline = started + max_s
+
+    def worker() -> None:
+        with httpx.Client(timeout=300.0) as client:
+            while time.perf_counter() < deadline:
+                with lock:
+                    try:
+                        owner, items = next(batches)
+                    except StopIteration:
+                        return
+                response = client.post(
+                    f"{base}/stac/collections/{COLLECTION}/items",
+                    content=json.dumps({"type": "FeatureCollection", "features": items}),
+                    headers={
+                        "Authorization": f"Bearer {keys[owner]}",
+                        "Content-Type": "application/json",
+                    },
+                )
+                with lock:
+                    if response.status_code == 201:
+                        loaded[0] += len(items)
+                    else:
+                        errors.append(f"{response.status_code}: {response.text[:300]}")
+                        return
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    last = 0
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(timeout=1.0)
+            if loaded[0] - last >= 100_000:
+                last = loaded[0]
+                elapsed = time.perf_counter() - started
+                print(f"  loaded {loaded[0]:,} items in {elapsed:.0f} s", flush=True)
+    return LoadResult(loaded[0], time.perf_counter() - started, errors)
+
+
+# --- search ----------------------------------------------------------------------------
+
+
+def search_urls(n: int, seed: int) -> list[str]:
+    rng = np.random.default_rng(seed)
+    urls = []
+    for _ in range(n):
+        lon = float(rng.uniform(-180.0, 180.0 - BOX_DEG))
+        lat = float(rng.uniform(-60.0, 70.0 - BOX_DEG))
+        start = T0 + timedelta(days=float(rng.uniform(0.0, SPAN_DAYS - WINDOW_DAYS)))
+        end = start + timedelta(days=WINDOW_DAYS)
+        bbox = f"{lon:.3f},{lat:.3f},{lon + BOX_DEG:.3f},{lat + BOX_DEG:.3f}"
+        urls.append(
+            f"/stac/search?bbox={bbox}&datetime={format_rfc3339(start)}/{format_rfc3339(end)}"
+        )
+    return urls
+
+
+@dataclass
+class SearchResult:
+    viewer: str
+    clients: int
+    latencies_ms: np.ndarray
+    seconds: float
+    returned: float
+    matched: float
+    errors: int
+
+    def line(self) -> str:
+        p50, p99 = np.percentile(self.latencies_ms, [50, 99])
+        rate = len(self.latencies_ms) / self.seconds
+        return (
+            f"  {self.viewer:<9} {self.clients:>2} clients  {len(self.latencies_ms):>5} requests  "
+            f"p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  {rate:7.1f} req/s  "
+            f"mean returned {self.returned:4.1f}, matched {self.matched:6.1f}  errors {self.errors}"
+        )
+
+
+async def _search(base: str, headers: dict[str, str], urls: list[str], clients: int) -> Any:
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for url in urls:
+        queue.put_nowait(url)
+    latencies: list[float] = []
+    returned: list[int] = []
+    matched: list[int] = []
+    errors = [0]
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+
+    async def client_task(client: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            url = queue.get_nowait()
+            started = time.perf_counter()
+            response = await client.get(url, headers=headers)
+            latencies.append((time.perf_counter() - started) * 1000.0)
+            if response.status_code != 200:
+                errors[0] += 1
+                continue
+            page = response.json()
+            returned.append(page["numberReturned"])
+            matched.append(page["numberMatched"])
+
+    async with httpx.AsyncClient(base_url=base, timeout=60.0, limits=limits) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(client_task(client) for _ in range(clients)))
+        seconds = time.perf_counter() - started
+    return latencies, returned, matched, errors[0], seconds
+
+
+def run_search(
+    base: str, label: str, headers: dict[str, str], clients: int, n: int, seed: int
+) -> SearchResult:
+    urls = search_urls(n, seed)
+    latencies, returned, matched, errors, seconds = asyncio.run(
+        _search(base, headers, urls, clients)
+    )
+    return SearchResult(
+        label,
+        clients,
+        np.asarray(latencies),
+        seconds,
+        float(np.mean(returned)) if returned else 0.0,
+        float(np.mean(matched)) if matched else 0.0,
+        errors,
+    )
+
+
+def explain(database_url: str, viewer: Viewer) -> str:
+    """PostgreSQL's plan (EXPLAIN ANALYZE) of one page query and one count query."""
+    import shapely
+
+    from spacepool.store.items import _ORDER, ItemQuery, _filters, _visible_select
+
+    query = ItemQuery(
+        area=shapely.box(10.0, 20.0, 10.0 + BOX_DEG, 20.0 + BOX_DEG),
+        start=T0 + timedelta(days=300),
+        end=T0 + timedelta(days=300 + WINDOW_DAYS),
+        limit=10,
+    )
+    from sqlalchemy import func, select
+
+    page = _visible_select(viewer, NOW, query, "postgresql").order_by(*_ORDER).limit(500)
+    from spacepool.store.models import Item
+
+    count = (
+        select(func.count()).select_from(Item).where(*_filters(viewer, NOW, query, "postgresql"))
+    )
+    store = Store(database_url, migrate=False)
+    out = []
+    try:
+        with store.engine.connect() as connection:
+            for name, stmt in (("page", page), ("count", count)):
+                compiled = stmt.compile(dialect=connection.dialect)
+                params = {
+                    key: bind.type.process_bind_param(bind.value, connection.dialect)
+                    if hasattr(bind.type, "process_bind_param")
+                    else bind.value
+                    for key, bind in compiled.binds.items()
+                }
+                plan = connection.exec_driver_sql(
+                    f"EXPLAIN (ANALYZE, BUFFERS) {compiled}", params
+                ).scalars()
+                out.append(f"-- {name} query as {viewer.label}:\n" + "\n".join(plan))
+    finally:
+        store.close()
+    return "\n".join(out)
+
+
+# --- main ------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--postgres", help="PostgreSQL server URL (postgresql+psycopg://...)")
+    parser.add_argument("--items", type=int, help="items to load (100,000 / 1,000,000)")
+    parser.add_argument("--batch", type=int, default=1000, help="items per POST")
+    parser.add_argument("--load-clients", type=int, default=2, help="concurrent posters")
+    parser.add_argument("--max-load-s", type=float, default=3600.0, help="load time cap")
+    parser.add_argument("--requests", type=int, default=200, help="searches per viewer")
+    parser.add_argument("--explain", action="store_true", help="print PostgreSQL's plans")
+    args = parser.parse_args()
+    n_items = args.items or (1_000_000 if args.postgres else 100_000)
+
+    workdir = Path(tempfile.mkdtemp(prefix="spacepool-bench-"))
+    dropped: str | None = None
+    if args.postgres:
+        database_url, dropped = postgres_database(args.postgres)
+        backend = "PostgreSQL"
+    else:
+        database_url = f"sqlite:///{workdir / 'bench.sqlite'}"
+        backend = "SQLite"
+    print(
+        f"bench_store: {backend}, {n_items:,} items, batches of {args.batch}, "
+        f"{args.load_clients} loading clients; load average {os.getloadavg()[0]:.2f} "
+        f"on {os.cpu_count()} CPUs"
+    )
+    keys = seed(database_url)
+    server = start_server(database_url, workdir / "server.log")
+    try:
+        load = bulk_load(server.base, keys, n_items, args.batch, args.load_clients, args.max_load_s)
+        print(
+            f"bulk load: {load.items:,} items in {load.seconds:.1f} s = "
+            f"{load.items_per_s:,.0f} items/s (pgstac's documented rate: "
+            f"{PGSTAC_ITEMS_PER_S:.0f} items/s)"
+        )
+        if load.errors:
+            print(f"  load errors: {load.errors[:3]}")
+        print(
+            f"search: GET /stac/search, bbox {BOX_DEG:g} x {BOX_DEG:g} deg + {WINDOW_DAYS}-day "
+            f"datetime, page of 10 with numberMatched; load average "
+            f"{os.getloadavg()[0]:.2f}"
+        )
+        viewers = {"anonymous": {}, "partner": {"Authorization": f"Bearer {keys['p03']}"}}
+        for clients, n in ((1, args.requests), (20, 5 * args.requests)):
+            for seed_offset, (label, headers) in enumerate(viewers.items()):
+                run_search(server.base, label, headers, clients, 20, seed=1)  # warm up
+                result = run_search(
+                    server.base, label, headers, clients, n, seed=SEED + clients + seed_offset
+                )
+                print(result.line(), flush=True)
+                if args.postgres and clients == 20:
+                    p99 = float(np.percentile(result.latencies_ms, 99))
+                    verdict = "meets" if p99 < TARGET_P99_MS else "misses"
+                    print(f"    {verdict} the {TARGET_P99_MS:g} ms p99 target")
+        if args.explain and args.postgres:
+            print(explain(database_url, Viewer.anonymous()))
+            print(explain(database_url, Viewer.partner("p03")))
+    finally:
+        server.stop()
+        if dropped is not None and args.postgres:
+            drop_postgres_database(args.postgres, dropped)
+
+
+if __name__ == "__main__":
+    main()
