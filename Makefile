@@ -29,8 +29,14 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # A throwaway PostgreSQL on loopback when Debian's server binaries exist; without
-# them the PostgreSQL cases skip and pytest's summary (-ra) says why.
+# them the PostgreSQL cases skip and pytest's summary (-ra) says why. The dashboard's
+# browser tests (tests/web) drive Debian's Chromium; without it they skip.
 pytest: $(STAMP)
+	@if [ -x /usr/bin/chromium ]; then \
+		echo "browser tests: tests/web runs in /usr/bin/chromium (headless)"; \
+	else \
+		echo "browser tests: SKIPPED, /usr/bin/chromium not found (install Debian's chromium package; .ci/run does)"; \
+	fi
 	scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 --dist loadfile
 
 # Speed and memory against peers, printed (never asserted in tests). Minutes long.

@@ -21,9 +21,15 @@ from stac_fastapi.types.config import ApiSettings
 from starlette.routing import BaseRoute
 
 from spacepool import __version__
+from spacepool.api.activations import router as activations_router
 from spacepool.api.audit import router as audit_router
 from spacepool.api.auth import current_viewer, require_admin, require_partner
+from spacepool.api.engine_queries import router as engine_queries_router
 from spacepool.api.errors import install_error_handlers
+from spacepool.api.fleet import router as fleet_router
+from spacepool.api.plans import router as plans_router
+from spacepool.api.registry import router as registry_router
+from spacepool.api.requests import router as requests_router
 from spacepool.api.stac import (
     CoreClient,
     ItemsAndCollectionsTransactions,
@@ -32,6 +38,7 @@ from spacepool.api.stac import (
     SearchPostRequest,
     TransactionsClient,
 )
+from spacepool.api.web import router as web_router
 from spacepool.store import Store
 
 STAC_PREFIX = "/stac"
@@ -71,6 +78,41 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("PUT", _COLLECTION): COORDINATOR,
     ("DELETE", _COLLECTION): COORDINATOR,
     ("GET", "/audit/reads"): PARTNER,
+    # activations (api/activations.py): visibility of each follows its access policy
+    ("POST", "/activations"): PARTNER,
+    ("GET", "/activations"): PUBLIC,
+    ("GET", "/activations/{activation_id}"): PUBLIC,
+    ("GET", "/activations/{activation_id}/summary"): PUBLIC,
+    ("GET", "/activations/{activation_id}/plan"): PUBLIC,
+    ("GET", "/activations/{activation_id}/events"): PUBLIC,
+    ("POST", "/activations/{activation_id}/acquisitions"): PARTNER,
+    # registry, requests, plans, engine queries (api/registry.py, requests.py, plans.py,
+    # engine_queries.py)
+    ("GET", "/partners"): PUBLIC,
+    ("GET", "/partners/{partner_id}"): PUBLIC,
+    ("POST", "/partners"): COORDINATOR,
+    ("GET", "/agreements"): PUBLIC,
+    ("GET", "/agreements/{agreement_id}"): PUBLIC,
+    ("GET", "/assets"): PUBLIC,
+    ("GET", "/assets/{kind}/{asset_id}"): PUBLIC,
+    ("POST", "/element-sets"): PARTNER,
+    ("GET", "/element-sets"): PUBLIC,
+    ("GET", "/element-sets/{norad_id}/history"): PUBLIC,
+    ("POST", "/requests"): PARTNER,
+    ("GET", "/requests"): PARTNER,
+    ("GET", "/requests/{request_id}"): PARTNER,
+    ("POST", "/plans"): COORDINATOR,
+    ("GET", "/plans"): PARTNER,
+    ("GET", "/plans/{plan_id}"): PARTNER,
+    ("GET", "/passes"): PUBLIC,
+    ("GET", "/passes.csv"): PUBLIC,
+    ("GET", "/passes.ics"): PUBLIC,
+    ("POST", "/access"): PUBLIC,
+    # dashboard (api/fleet.py, api/web.py)
+    ("GET", "/fleet/tracks"): PUBLIC,
+    ("GET", "/"): PUBLIC,
+    ("GET", "/ui/session"): PUBLIC,
+    ("GET", "/ui/{path:path}"): PUBLIC,
 }
 
 _DEPENDENCY: dict[str, Callable[..., Any]] = {
@@ -137,6 +179,13 @@ def create_app(
         exceptions={},
     )
     app.include_router(audit_router)
+    app.include_router(activations_router)
+    app.include_router(registry_router)
+    app.include_router(requests_router)
+    app.include_router(plans_router)
+    app.include_router(engine_queries_router)
+    app.include_router(fleet_router)
+    app.include_router(web_router)
     _declare_access(app)
     install_error_handlers(app)
     return app
