@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from spacepool.access.areas import AreaTarget
     from spacepool.activation.workflow import ActivationPlan
     from spacepool.consortium import Consortium, Instrument, Spacecraft
+    from spacepool.orbits.elements import ElementSet
 
 # Assumed time (s) from the end of a downlink to a published product: systematic
 # processing of one scene, of the order of the Sentinel-1 "NRT-3h" timeliness
@@ -306,16 +307,18 @@ def footprint(
     start: datetime,
     end: datetime,
     area: AreaTarget,
+    *,
+    element: ElementSet | None = None,
 ) -> dict[str, Any]:
     """The imaged strip (GeoJSON geometry, cut at the antimeridian); see the module
-    docstring."""
+    docstring. ``element``: the spacecraft's element set (default: nominal)."""
     from spacepool.access.areas import EARTH_MEAN_RADIUS_KM
     from spacepool.access.sensors import geocentric_nadir_deg, look_geometry, mean_altitude_km
     from spacepool.errors import GeometryError
     from spacepool.orbits.propagate import Propagator
     from spacepool.orbits.timebase import TimeBase
 
-    element = spacecraft.element_set()
+    element = element or spacecraft.element_set()
     duration_s = max((end - start).total_seconds(), 0.0)
     count = int(np.clip(math.ceil(duration_s / TRACK_STEP_S) + 1, 2, TRACK_MAX_SAMPLES))
     seconds = np.linspace(0.0, duration_s, count)
@@ -415,8 +418,10 @@ def make_product(
     published: datetime | None = None,
     pre_event: ArchiveImage | None = None,
     area: AreaTarget | None = None,
+    elements: Mapping[int, ElementSet] | None = None,
 ) -> Product:
-    """The product of one acquisition (footprint computed when the report has none).
+    """The product of one acquisition (footprint computed when the report has none,
+    from ``elements`` by NORAD id, else the nominal elements).
 
     ``published``: when it reaches the catalogue (default: delivery +
     :data:`PROCESSING_S`, or the acquisition's end + that when not delivered).
@@ -448,7 +453,12 @@ def make_product(
     geometry = report.footprint
     if geometry is None:
         geometry = footprint(
-            spacecraft, instrument, report.start, report.end, area or activation.target()
+            spacecraft,
+            instrument,
+            report.start,
+            report.end,
+            area or activation.target(),
+            element=(elements or {}).get(spacecraft.norad_id),
         )
     ready = report.delivered if report.delivered is not None else report.end
     when = published or ready + timedelta(seconds=PROCESSING_S)

@@ -34,6 +34,7 @@ from spacepool.errors import ActivationError, GeoJSONError, StaleElementsError
 if TYPE_CHECKING:
     from spacepool.access.areas import AreaTarget
     from spacepool.consortium import Consortium
+    from spacepool.orbits.elements import ElementSet
 
 ACTIVATION: Final = Dialect(
     error=ActivationError,
@@ -233,6 +234,7 @@ def read_activation(
     *,
     activation_id: str | None = None,
     partner: str | None = None,
+    elements: Mapping[int, ElementSet] | None = None,
 ) -> Activation:
     """Check plain data (the REST body / CLI options) and return the activation.
 
@@ -240,7 +242,8 @@ def read_activation(
     ``radius_km``), ``type``, ``event_time``, optional ``partner``, ``access``
     (default ``consortium``), ``shared_with``, ``embargo_hours``, ``horizon_hours``
     (default 72), ``name``, ``id``. ``partner`` given here (the caller's key) wins
-    over the body's. Raises :class:`~spacepool.errors.ActivationError`.
+    over the body's. ``elements`` (by NORAD id) replace the nominal elements of those
+    spacecraft in the validity check. Raises :class:`~spacepool.errors.ActivationError`.
     """
     r = Reader(data, "", ACTIVATION)
     ident = activation_id or r.optional_ident("id")
@@ -282,7 +285,7 @@ def read_activation(
         horizon_hours=horizon_hours,
         point=point,
     )
-    check_element_validity(activation, consortium)
+    check_element_validity(activation, consortium, elements=elements)
     return activation
 
 
@@ -461,28 +464,43 @@ def _circle(
     return geometry, (lat, lon, radius)
 
 
-def check_element_validity(activation: Activation, consortium: Consortium) -> None:
-    """The horizon must lie within the validity of the consortium's element sets
+def check_element_validity(
+    activation: Activation,
+    consortium: Consortium,
+    *,
+    elements: Mapping[int, ElementSet] | None = None,
+) -> None:
+    """The horizon must lie within the validity of the element sets the plan uses
     (:func:`spacepool.orbits.validity.check_age`, strict): first the event time,
-    then the horizon's end."""
+    then the horizon's end. ``elements`` (by NORAD id) replace the nominal elements
+    of those spacecraft."""
     from spacepool.orbits.validity import check_age
 
-    elements = consortium.element_sets()
+    used = planning_elements(consortium, elements)
     try:
-        check_age(elements, activation.start, activation.start, strict=True)
+        check_age(used, activation.start, activation.start, strict=True)
     except StaleElementsError as exc:
         raise ActivationError(
             f"outside the validity of the consortium's elements: {exc.message}",
             field="event_time",
         ) from None
     try:
-        check_age(elements, activation.start, activation.end, strict=True)
+        check_age(used, activation.start, activation.end, strict=True)
     except StaleElementsError as exc:
         raise ActivationError(
             f"the horizon ends outside the validity of the consortium's elements: "
             f"{exc.message}; shorten the horizon or load newer elements",
             field="horizon_hours",
         ) from None
+
+
+def planning_elements(
+    consortium: Consortium, elements: Mapping[int, ElementSet] | None = None
+) -> list[ElementSet]:
+    """The element set of each spacecraft of the fleet, in fleet order: the given one
+    (by NORAD id), else its nominal elements."""
+    given = elements or {}
+    return [given.get(sc.norad_id) or sc.element_set() for sc in consortium.fleet]
 
 
 __all__ = [
@@ -496,6 +514,7 @@ __all__ = [
     "check_element_validity",
     "new_activation_id",
     "normalise_type",
+    "planning_elements",
     "read_activation",
     "read_area",
 ]

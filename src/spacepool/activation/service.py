@@ -3,11 +3,18 @@
 Each function reads and computes first and writes in one transaction at the end, so
 a bad activation or report writes nothing, and every state change is stored with
 its notification (:func:`spacepool.store.activations.record_event`).
+
+:func:`planning_basis` says what an activation is planned with: the registry (its
+partners, spacecraft, stations and agreements, each spacecraft on its newest stored
+element set) or, when the registry holds no spacecraft, a fallback consortium on
+its nominal elements, with a warning kept in the activation. Summaries and reported
+acquisitions fly each spacecraft on the stored set its plan used.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +29,7 @@ from spacepool.activation.workflow import ActivationPlan, Clock, raise_activatio
 from spacepool.catalog.access import Viewer
 from spacepool.consortium import Consortium
 from spacepool.errors import ActivationError, PermissionDeniedError, UnknownNameError
+from spacepool.orbits.elements import ElementSet
 from spacepool.store import Store
 from spacepool.store.activations import (
     activation_plan,
@@ -32,9 +40,51 @@ from spacepool.store.activations import (
     save_activation,
     set_cooperation,
 )
+from spacepool.store.element_sets import element_sets_at, newest_element_sets
 from spacepool.store.partners import get_partner
+from spacepool.store.registry import registry_consortium, registry_is_empty
 
 Now = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class PlanningBasis:
+    """What activations are planned with: the consortium, the element sets that
+    replace nominal ones (by NORAD id), warnings to keep with the activation, and
+    ``source``: ``"registry"`` or ``"fallback"`` (the registry holds no spacecraft)."""
+
+    consortium: Consortium
+    elements: Mapping[int, ElementSet] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    source: str = "registry"
+
+
+def planning_basis(
+    store: Store, *, epoch: datetime, fallback: Callable[[], Consortium]
+) -> PlanningBasis:
+    """The registry's partners, spacecraft, stations and agreements, each spacecraft
+    on its newest stored element set (a partner's upload newer than the loader's
+    nominal set wins); ``fallback()`` on its nominal elements, with a warning, when
+    the registry holds no spacecraft. ``epoch``: the consortium's reference time."""
+    with store.transaction() as session:
+        if not registry_is_empty(session):
+            consortium = registry_consortium(session, epoch=epoch)
+            if consortium.fleet:
+                norads = [sc.norad_id for sc in consortium.fleet]
+                return PlanningBasis(consortium, newest_element_sets(session, norads))
+    consortium = fallback()
+    warning = (
+        f"the registry holds no spacecraft: planned with the {consortium.name!r} consortium "
+        "on its nominal element sets; run 'spacepool consortium load' and upload current "
+        "element sets (POST /element-sets)"
+    )
+    return PlanningBasis(consortium, {}, (warning,), source="fallback")
+
+
+def recorded_elements(session: Session, result: ActivationPlan) -> dict[int, ElementSet]:
+    """The stored element sets the activation's plan used (by NORAD id); the others
+    are nominal and rebuilt from the orbit."""
+    return element_sets_at(session, [(e.norad_id, e.epoch) for e in result.elements])
 
 
 def open_activation(
@@ -133,7 +183,8 @@ def report_acquisition(
     with store.transaction() as session:
         record = get_activation(session, viewer, when, activation_id)
         result = activation_plan(record)
-    product = _product(result, report, consortium)
+        elements = recorded_elements(session, result)
+    product = _product(result, report, consortium, elements=elements)
     if viewer.kind == "partner" and product.owner != viewer.partner_id:
         raise PermissionDeniedError(
             f"{product.satellite}/{product.instrument} belongs to {product.owner!r}; a partner "
@@ -146,7 +197,7 @@ def report_acquisition(
             "acquisitions once made",
             field="end",
         )
-    product = _product(result, report, consortium, published=when)
+    product = _product(result, report, consortium, published=when, elements=elements)
     with store.transaction() as session:
         record = get_activation(session, viewer, when, activation_id)
         published = publish_product(session, record, product, now=when)
@@ -160,11 +211,18 @@ def _product(
     *,
     published: datetime | None = None,
     area: Any = None,
+    elements: Mapping[int, ElementSet] | None = None,
 ) -> Product:
     tasking = result.tasking_for(report.request)
     pre = None if tasking is None else tasking.archive
     return make_product(
-        report, result.activation, consortium, published=published, pre_event=pre, area=area
+        report,
+        result.activation,
+        consortium,
+        published=published,
+        pre_event=pre,
+        area=area,
+        elements=elements,
     )
 
 
@@ -181,8 +239,11 @@ def execute_simulated(
     admin = Viewer.admin()
     with store.transaction() as session:
         result = activation_plan(get_activation(session, admin, when, activation_id))
+        elements = recorded_elements(session, result)
     area = result.activation.target()
-    products = [_product(result, r, consortium, area=area) for r in simulate(result)]
+    products = [
+        _product(result, r, consortium, area=area, elements=elements) for r in simulate(result)
+    ]
     with store.transaction() as session:
         record = get_activation(session, admin, when, activation_id)
         for product in products:
@@ -203,8 +264,9 @@ def activation_summary(
         result = activation_plan(record)
         products = products_of(session, record)
         kept = record.cooperation
+        elements = recorded_elements(session, result)
     if kept is None:
-        comparison = compare_activation(result, consortium)
+        comparison = compare_activation(result, consortium, elements=elements)
         with store.transaction() as session:
             record = get_activation(session, Viewer.admin(), when, activation_id)
             set_cooperation(session, record, comparison.to_json(), now=when)
@@ -214,8 +276,11 @@ def activation_summary(
 
 
 __all__ = [
+    "PlanningBasis",
     "activation_summary",
     "execute_simulated",
     "open_activation",
+    "planning_basis",
+    "recorded_elements",
     "report_acquisition",
 ]

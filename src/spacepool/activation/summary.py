@@ -11,7 +11,7 @@ the pool and for each partner alone), the counts and the per-partner accounting.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from spacepool.activation.execution import Product
     from spacepool.activation.report import GroundTrack, ReportData, TimelineBar
     from spacepool.consortium import Consortium
+    from spacepool.orbits.elements import ElementSet
 
 # Ground tracks in the report: this long before and after each acquisition (s), one
 # point every TRACK_STEP_S.
@@ -59,9 +60,15 @@ def usable_consortium(result: ActivationPlan, consortium: Consortium) -> Consort
     return replace(consortium, fleet=fleet)
 
 
-def compare_activation(result: ActivationPlan, consortium: Consortium) -> Comparison:
+def compare_activation(
+    result: ActivationPlan,
+    consortium: Consortium,
+    *,
+    elements: Mapping[int, ElementSet] | None = None,
+) -> Comparison:
     """The value of cooperation over the activation's area and horizon, with the
-    instruments its requests may use."""
+    instruments its requests may use; ``elements`` (by NORAD id) replace the nominal
+    elements of those spacecraft, as in the activation's plan."""
     from spacepool.activation.cooperation import compare
 
     activation = result.activation
@@ -72,6 +79,7 @@ def compare_activation(result: ActivationPlan, consortium: Consortium) -> Compar
         activation.start,
         activation.end,
         kinds=kinds,
+        elements=elements,
     )
 
 
@@ -210,6 +218,8 @@ def build_summary(
             for p in products
         ],
         "value_of_cooperation": comparison.to_json(),
+        "elements": [e.to_dict() for e in result.elements],
+        "warnings": list(result.warnings),
     }
 
 

@@ -4,7 +4,7 @@
 options), checks it (:func:`~spacepool.activation.model.read_activation`), makes
 its urgent requests (:func:`~spacepool.activation.tasking.task`) and plans them
 over the horizon across every partner's spacecraft and ground stations
-(:func:`spacepool.planning.build.plan_scenario`). Entitlements come from the
+(:func:`spacepool.planning.build.build_instance`). Entitlements come from the
 consortium's Earth-observation agreement, so the plan's accounting charges the
 activation's delivered value to every partner by entitlement
 (``activation_charge``, see :class:`spacepool.planning.plan.PartnerAccount`);
@@ -15,6 +15,11 @@ validated and planned from the ``clock``; the first acquisition and the first
 delivery to the ground as planned; and, once acquisitions are reported
 (:func:`record_execution`), the first actual acquisition, delivery and published
 product. The planning horizon starts at the event time.
+
+Each spacecraft flies on the element set given for its NORAD id (``elements``, e.g.
+the newest stored in the registry), else on its nominal elements; the activation
+records which (:class:`ElementUse`) with any ``warnings`` of the caller (e.g. that
+the bundled consortium stood in for an empty registry).
 """
 
 from __future__ import annotations
@@ -31,15 +36,22 @@ from typing import TYPE_CHECKING, Any, Final
 # loaded, not Python's one-off import of OR-Tools (about a second).
 import spacepool.planning.cpsat  # noqa: F401
 from spacepool._reading import format_time, parse_time
-from spacepool.activation.model import ACTIVATION, Activation, read_activation
+from spacepool.activation.model import (
+    ACTIVATION,
+    Activation,
+    planning_elements,
+    read_activation,
+)
 from spacepool.activation.tasking import ArchiveImage, Tasking, select_archive, task
-from spacepool.planning.build import plan_scenario
+from spacepool.planning.build import build_instance
 from spacepool.planning.plan import Plan
 from spacepool.planning.scenario import BUNDLED, Scenario
+from spacepool.planning.solve import plan_from_candidates
 
 if TYPE_CHECKING:
     from spacepool.activation.execution import Product
     from spacepool.consortium import Consortium
+    from spacepool.orbits.elements import ElementSet
 
 Clock = Callable[[], datetime]
 
@@ -122,11 +134,53 @@ class Chain:
 
 
 @dataclass(frozen=True)
+class ElementUse:
+    """The element set one spacecraft flew on in an activation's plan: its epoch and
+    where it came from (``ElementSet.source``: ``"nominal"`` for elements built from
+    the published orbit, ``"tle"`` / ``"omm"`` for uploaded ones)."""
+
+    satellite: str
+    norad_id: int
+    epoch: datetime
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "satellite": self.satellite,
+            "norad_id": self.norad_id,
+            "epoch": _t(self.epoch),
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ElementUse:
+        return cls(
+            satellite=str(data["satellite"]),
+            norad_id=int(data["norad_id"]),
+            epoch=parse_time(data["epoch"], "epoch", dialect=ACTIVATION),
+            source=str(data["source"]),
+        )
+
+
+def element_uses(
+    consortium: Consortium, elements: Mapping[int, ElementSet] | None = None
+) -> tuple[ElementUse, ...]:
+    """Which element set each spacecraft of the fleet flies on (see the module
+    docstring)."""
+    return tuple(
+        ElementUse(sc.id, e.norad_id, e.epoch, e.source)
+        for sc, e in zip(consortium.fleet, planning_elements(consortium, elements), strict=True)
+    )
+
+
+@dataclass(frozen=True)
 class ActivationPlan:
     """An activation with its requests, plan, chain timestamps and accounting basis.
 
     ``compute_seconds``: the computation from the received data to the plan
-    (validation, tasking, access and contacts, solving).
+    (validation, tasking, access and contacts, solving). ``elements``: the element
+    set each spacecraft flew on; ``warnings``: what the reader of the plan should
+    know about its inputs (empty for records written before they were kept).
     """
 
     activation: Activation
@@ -136,6 +190,8 @@ class ActivationPlan:
     compute_seconds: float
     sun_elevation_deg: float
     agreement: str = DEFAULT_AGREEMENT
+    elements: tuple[ElementUse, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -145,6 +201,8 @@ class ActivationPlan:
             "compute_seconds": self.compute_seconds,
             "sun_elevation_deg": self.sun_elevation_deg,
             "agreement": self.agreement,
+            "elements": [e.to_dict() for e in self.elements],
+            "warnings": list(self.warnings),
             "plan": self.plan.to_dict(),
         }
 
@@ -164,6 +222,8 @@ class ActivationPlan:
             compute_seconds=float(data["compute_seconds"]),
             sun_elevation_deg=float(data["sun_elevation_deg"]),
             agreement=str(data.get("agreement", DEFAULT_AGREEMENT)),
+            elements=tuple(ElementUse.from_dict(e) for e in data.get("elements", ())),
+            warnings=tuple(str(w) for w in data.get("warnings", ())),
         )
 
     def tasking_for(self, request: str | None) -> Tasking | None:
@@ -188,19 +248,25 @@ def raise_activation(
     solver: str = DEFAULT_SOLVER,
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     agreement: str = DEFAULT_AGREEMENT,
+    elements: Mapping[int, ElementSet] | None = None,
+    warnings: Sequence[str] = (),
 ) -> ActivationPlan:
     """Check, task and plan an activation (see the module docstring).
 
     ``partner``: the requesting partner from the caller's key (wins over the data's
     ``partner``); ``archive``: returns candidate pre-event images for the checked
     activation (e.g. from the catalogue), filtered by
-    :func:`~spacepool.activation.tasking.select_archive`. Raises
+    :func:`~spacepool.activation.tasking.select_archive`; ``elements`` (by NORAD id)
+    replace the nominal elements of those spacecraft, in the validity check and the
+    plan; ``warnings`` are kept with the activation. Raises
     :class:`~spacepool.errors.ActivationError` for a bad activation; nothing is
     written anywhere.
     """
     received = clock()
     started = time.perf_counter()
-    activation = read_activation(data, consortium, activation_id=activation_id, partner=partner)
+    activation = read_activation(
+        data, consortium, activation_id=activation_id, partner=partner, elements=elements
+    )
     validated = clock()
     found = select_archive(archive(activation), activation) if archive is not None else ()
     tasking, plan, sun = plan_activation(
@@ -210,6 +276,7 @@ def raise_activation(
         solver=solver,
         time_limit_s=time_limit_s,
         agreement=agreement,
+        elements=elements,
     )
     compute_seconds = time.perf_counter() - started
     planned = clock()
@@ -220,7 +287,17 @@ def raise_activation(
         first_acquisition_planned=min((a.start for a in plan.acquisitions), default=None),
         first_delivery_planned=min((d.end for d in plan.downlinks), default=None),
     )
-    return ActivationPlan(activation, tasking, plan, chain, compute_seconds, sun, agreement)
+    return ActivationPlan(
+        activation,
+        tasking,
+        plan,
+        chain,
+        compute_seconds,
+        sun,
+        agreement,
+        elements=element_uses(consortium, elements),
+        warnings=tuple(warnings),
+    )
 
 
 def plan_activation(
@@ -231,9 +308,11 @@ def plan_activation(
     solver: str = DEFAULT_SOLVER,
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     agreement: str = DEFAULT_AGREEMENT,
+    elements: Mapping[int, ElementSet] | None = None,
 ) -> tuple[tuple[Tasking, ...], Plan, float]:
     """The activation's requests, their plan over the horizon, and the Sun's
-    elevation (deg) at the area's centre at the event time."""
+    elevation (deg) at the area's centre at the event time. ``elements`` (by NORAD
+    id) replace the nominal elements of those spacecraft."""
     from spacepool.activation.tasking import sun_elevation_deg
 
     lat, lon = activation.target().centre_deg
@@ -250,7 +329,8 @@ def plan_activation(
         requests=tuple(t.request for t in tasking),
         agreement=agreement,
     )
-    plan = plan_scenario(scenario, solver=solver, time_limit_s=time_limit_s, workers=WORKERS)
+    instance = build_instance(scenario, workers=WORKERS, elements=elements)
+    plan = plan_from_candidates(instance, solver=solver, time_limit_s=time_limit_s, workers=WORKERS)
     return tasking, plan, sun
 
 
@@ -320,8 +400,10 @@ __all__ = [
     "ActivationPlan",
     "Chain",
     "Clock",
+    "ElementUse",
     "TimelineClock",
     "accounting",
+    "element_uses",
     "plan_activation",
     "raise_activation",
     "record_execution",

@@ -7,13 +7,16 @@ neither return nor count it); ``POST /activations/{id}/acquisitions`` is how a
 partner reports an acquisition it made, which publishes the product to the
 catalogue (the simulator goes the same way).
 
-The engine works on the bundled consortium unless the app state holds another
-(``app.state.consortium``).
+Activations are planned with the registry: its partners, spacecraft, stations and
+agreements, each spacecraft on its newest stored element set (``POST
+/element-sets``), else its nominal elements. While the registry holds no spacecraft
+the bundled consortium stands in (or ``app.state.consortium``), and the activation
+keeps a warning saying so.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request, Response
 
@@ -22,6 +25,9 @@ from spacepool.api.common import json_object, now_of
 from spacepool.api.pagination import Page, PageParams, page, page_params
 from spacepool.consortium import Consortium
 from spacepool.demo import DEMO_AREA
+
+if TYPE_CHECKING:
+    from spacepool.activation.service import PlanningBasis
 
 router = APIRouter(tags=["Activations"])
 
@@ -35,8 +41,8 @@ _EXAMPLE = {
 
 
 def consortium_of(request: Request) -> Consortium:
-    """The consortium the engine plans with (``app.state.consortium``, else the bundled
-    one, loaded once)."""
+    """The consortium that stands in for an empty registry (``app.state.consortium``,
+    else the bundled one, loaded once)."""
     consortium = getattr(request.app.state, "consortium", None)
     if consortium is None:
         from spacepool.consortium import load_consortium
@@ -45,6 +51,15 @@ def consortium_of(request: Request) -> Consortium:
         request.app.state.consortium = consortium
     assert isinstance(consortium, Consortium)
     return consortium
+
+
+def basis_of(request: Request) -> PlanningBasis:
+    """What activations are planned with now (see the module docstring)."""
+    from spacepool.activation.service import planning_basis
+
+    return planning_basis(
+        store_of(request), epoch=now_of(request), fallback=lambda: consortium_of(request)
+    )
 
 
 def _clock(request: Request) -> Any:
@@ -76,13 +91,16 @@ def activations_raise(
     viewer = viewer_of(request)
     data = json_object(body, "activation")
     store = store_of(request)
+    basis = basis_of(request)
     result = open_activation(
         store,
         data,
-        consortium_of(request),
+        basis.consortium,
         viewer=viewer,
         clock=_clock(request),
         now=_clock(request),
+        elements=basis.elements,
+        warnings=basis.warnings,
     )
     with store.transaction() as session:
         record = get_activation(session, viewer, now_of(request), result.activation.id)
@@ -99,6 +117,8 @@ def _detail(record: Any) -> dict[str, Any]:
         "activation": document["activation"],
         "tasking": document["tasking"],
         "compute_seconds": document["compute_seconds"],
+        "elements": document.get("elements", []),
+        "warnings": document.get("warnings", []),
         "plan": {
             "status": plan["status"],
             "message": plan["message"],
@@ -145,7 +165,7 @@ def activations_summary(request: Request, activation_id: str) -> dict[str, Any]:
     return activation_summary(
         store_of(request),
         activation_id,
-        consortium_of(request),
+        basis_of(request).consortium,
         viewer=viewer_of(request),
         now=_clock(request),
     )
@@ -211,7 +231,7 @@ def activations_report(
         store_of(request),
         activation_id,
         json_object(body, "acquisition"),
-        consortium_of(request),
+        basis_of(request).consortium,
         viewer=viewer_of(request),
         now=_clock(request),
     )
@@ -223,4 +243,4 @@ def activations_report(
     }
 
 
-__all__ = ["consortium_of", "router"]
+__all__ = ["basis_of", "consortium_of", "router"]

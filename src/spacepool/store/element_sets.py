@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from spacepool.catalog.items import format_rfc3339 as format_time
@@ -133,6 +133,34 @@ def current_element_sets(
     if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query)), total
+
+
+def newest_element_sets(session: Session, norad_ids: Sequence[int]) -> dict[int, ElementSet]:
+    """The newest stored set (by epoch) of each of ``norad_ids`` that has one, by
+    NORAD id: a partner's upload newer than the loader's nominal set wins."""
+    if not norad_ids:
+        return {}
+    records, _ = current_element_sets(session, norad_ids=norad_ids)
+    return {r.norad_id: to_element_set(r) for r in records}
+
+
+def element_sets_at(
+    session: Session, keys: Sequence[tuple[int, datetime]]
+) -> dict[int, ElementSet]:
+    """The stored sets with these (NORAD id, epoch) keys, by NORAD id; keys that match
+    no stored set are left out."""
+    if not keys:
+        return {}
+    match = or_(
+        *(
+            (ElementSetRecord.norad_id == norad_id) & (ElementSetRecord.epoch == epoch)
+            for norad_id, epoch in keys
+        )
+    )
+    return {
+        r.norad_id: to_element_set(r)
+        for r in session.scalars(select(ElementSetRecord).where(match))
+    }
 
 
 def element_set_history(

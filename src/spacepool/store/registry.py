@@ -9,13 +9,13 @@ changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from spacepool.consortium import Consortium, Partner
+from spacepool.consortium import Agreement, Consortium, Partner
 from spacepool.store.agreements import put_agreement
 from spacepool.store.assets import KIND_OF, Asset, all_spacecraft, put_asset, station_of
 from spacepool.store.db import Store
@@ -115,8 +115,8 @@ def registry_is_empty(session: Session) -> bool:
 
 
 def registry_consortium(session: Session, *, epoch: datetime) -> Consortium:
-    """The registered partners, spacecraft and stations as a consortium for the
-    engine (facilities and agreements are not needed there and stay empty)."""
+    """The registered partners, spacecraft, stations and agreements as a consortium
+    for the engine (facilities are not needed there and stay empty)."""
     partners = tuple(
         Partner(id=p.id, name=p.name, country=p.country or "", source=p.source or "")
         for p in session.scalars(select(PartnerRecord).order_by(PartnerRecord.id))
@@ -135,8 +135,26 @@ def registry_consortium(session: Session, *, epoch: datetime) -> Consortium:
         fleet=tuple(all_spacecraft(session)),
         stations=stations,
         facilities=(),
-        agreements=(),
+        agreements=tuple(
+            agreement_of(r)
+            for r in session.scalars(select(AgreementRecord).order_by(AgreementRecord.id))
+        ),
     )
+
+
+def agreement_of(record: AgreementRecord) -> Agreement:
+    """The stored agreement as the engine's :class:`Agreement`, with the contribution
+    values in force when it was stored (value-weighted pools), so its entitlements
+    are the stored ones."""
+    document = {
+        k: v for k, v in record.document.items() if k not in ("contributions", "entitlements")
+    }
+    agreement = Agreement.from_dict(document, path=f"agreements.{record.id}")
+    contributions = record.document.get("contributions")
+    if contributions:
+        values = tuple(float(contributions[m]) for m in agreement.members)
+        agreement = replace(agreement, contributions=values)
+    return agreement
 
 
 def list_partner_records(
