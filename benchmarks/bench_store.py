@@ -18,7 +18,8 @@ Run:
      --postgres "$SPACEPOOL_TEST_POSTGRES_URL"'``                (PostgreSQL, 1,000,000)
 Options: ``--items N``, ``--max-load-s S`` (stop loading after S seconds and search
 what is there), ``--requests R`` (per viewer at 1 client; 5 R at 20 clients),
-``--explain`` (PostgreSQL: print the plan of the search query).
+``--explain`` (PostgreSQL: print the plan of the search query), ``--workers W``
+(server processes, ``uvicorn --workers``; default 1).
 
 The clients run in this process, on the same machine as the server and database:
 the latencies include the client's own work and contend with it for the CPU.
@@ -158,7 +159,7 @@ class Server:
             self.process.kill()
 
 
-def start_server(database_url: str, log: Path) -> Server:
+def start_server(database_url: str, log: Path, workers: int = 1) -> Server:
     port = free_port()
     env = {**os.environ, "SPACEPOOL_DATABASE_URL": database_url}
     command = [
@@ -174,6 +175,8 @@ def start_server(database_url: str, log: Path) -> Server:
         "--no-access-log",
         "--log-level",
         "warning",
+        "--workers",
+        str(workers),
     ]
     with log.open("ab") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -445,6 +448,7 @@ def main() -> None:
     parser.add_argument("--max-load-s", type=float, default=3600.0, help="load time cap")
     parser.add_argument("--requests", type=int, default=200, help="searches per viewer")
     parser.add_argument("--explain", action="store_true", help="print PostgreSQL's plans")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn server processes")
     args = parser.parse_args()
     n_items = args.items or (1_000_000 if args.postgres else 100_000)
 
@@ -458,11 +462,12 @@ def main() -> None:
         backend = "SQLite"
     print(
         f"bench_store: {backend}, {n_items:,} items, batches of {args.batch}, "
-        f"{args.load_clients} loading clients; load average {os.getloadavg()[0]:.2f} "
+        f"{args.load_clients} loading clients, {args.workers} server process(es); "
+        f"load average {os.getloadavg()[0]:.2f} "
         f"on {os.cpu_count()} CPUs"
     )
     keys = seed(database_url)
-    server = start_server(database_url, workdir / "server.log")
+    server = start_server(database_url, workdir / "server.log", args.workers)
     try:
         load = bulk_load(server.base, keys, n_items, args.batch, args.load_clients, args.max_load_s)
         print(

@@ -19,9 +19,10 @@ from typing import Annotated, Any, cast
 from urllib.parse import urlencode
 
 import attr
+import orjson
 import shapely
 from fastapi import Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 from shapely.geometry.base import BaseGeometry
 from stac_fastapi.api.routes import create_async_endpoint
@@ -236,6 +237,24 @@ def _split(text: str | None) -> list[str] | None:
 # --- the clients -----------------------------------------------------------------------
 
 
+class GeoJSONPage(Response):
+    """An item page as ``application/geo+json``, encoded once by orjson: the page is
+    plain JSON data already, so FastAPI's generic encoding pass (``jsonable_encoder``
+    then ``json.dumps``) would only walk it again. orjson refuses integers beyond
+    64 bits, which a stored property may hold; those pages take the standard
+    library's encoder, as JSONResponse would."""
+
+    media_type = "application/geo+json"
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return orjson.dumps(content)
+        except orjson.JSONEncodeError:
+            return json.dumps(
+                content, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+            ).encode("utf-8")
+
+
 def _now(request: Request) -> datetime:
     clock: Clock = request.app.state.clock
     return clock()
@@ -366,7 +385,7 @@ class CoreClient(BaseCoreClient):
             row = get_collection(session, collection_id)
             return cast(stac.Collection, self._collection(get_base_url(request), row))
 
-    def item_collection(
+    def item_collection(  # type: ignore[override]
         self,
         collection_id: str,
         bbox: str | None = None,  # type: ignore[override]
@@ -374,7 +393,7 @@ class CoreClient(BaseCoreClient):
         limit: int = DEFAULT_LIMIT,
         token: str | None = None,
         **kwargs: Any,
-    ) -> stac.ItemCollection:
+    ) -> GeoJSONPage:
         request: Request = kwargs["request"]
         start, end = (None, None) if datetime is None else parse_interval(datetime)
         query = ItemQuery(
@@ -388,7 +407,7 @@ class CoreClient(BaseCoreClient):
         result = self._page(
             request, query, "collection_items", self._get_next(request), collection_id=collection_id
         )
-        return cast(stac.ItemCollection, result)
+        return GeoJSONPage(result)
 
     def get_item(self, item_id: str, collection_id: str, **kwargs: Any) -> stac.Item:
         request: Request = kwargs["request"]
@@ -409,7 +428,7 @@ class CoreClient(BaseCoreClient):
         limit: int = DEFAULT_LIMIT,
         token: str | None = None,
         **kwargs: Any,
-    ) -> stac.ItemCollection:
+    ) -> GeoJSONPage:
         request: Request = kwargs["request"]
         if bbox is not None and intersects is not None:
             raise InputError("bbox and intersects are mutually exclusive; give one of them")
@@ -432,15 +451,13 @@ class CoreClient(BaseCoreClient):
             limit=min(limit, MAX_LIMIT),
             after=None if token is None else decode_token(token),
         )
-        return cast(
-            stac.ItemCollection, self._page(request, query, "search", self._get_next(request))
-        )
+        return GeoJSONPage(self._page(request, query, "search", self._get_next(request)))
 
-    def post_search(
+    def post_search(  # type: ignore[override]
         self,
         search_request: SearchPostRequest,  # type: ignore[override]
         **kwargs: Any,
-    ) -> stac.ItemCollection:
+    ) -> GeoJSONPage:
         request: Request = kwargs["request"]
         area = None
         if search_request.bbox is not None:
@@ -476,7 +493,7 @@ class CoreClient(BaseCoreClient):
                 "merge": False,
             }
 
-        return cast(stac.ItemCollection, self._page(request, query, "search", next_link))
+        return GeoJSONPage(self._page(request, query, "search", next_link))
 
 
 def _writer(request: Request) -> Viewer:

@@ -207,14 +207,25 @@ def _intersecting(geometries: Sequence[str], area: BaseGeometry) -> np.ndarray:
     return np.asarray(shapely.intersects(shapes, area), dtype=bool)
 
 
+@dataclass
+class _Scan:
+    """What :func:`_matching_rows` saw: ``exhausted`` is set when it fetched every
+    candidate from the start of the order (no paging key) in its first round, and
+    ``matched`` then counts those that meet the area: the whole match count."""
+
+    exhausted: bool = False
+    matched: int = 0
+
+
 def _matching_rows(
-    session: Session, stmt: Select[Item], query: ItemQuery, want: int
+    session: Session, stmt: Select[Item], query: ItemQuery, want: int, scan: _Scan | None = None
 ) -> Iterator[Item]:
     """Rows of ``stmt`` in result order after ``query.after`` whose geometry meets
     ``query.area``; stops after ``want`` rows."""
     cursor = query.after
     found = 0
     batch = want if query.area is None else max(want, SPATIAL_BATCH_ROWS)
+    first_round = True
     while found < want:
         page_stmt = stmt if cursor is None else stmt.where(_after(cursor))
         rows = list(
@@ -222,13 +233,17 @@ def _matching_rows(
                 page_stmt.options(selectinload(Item.shares)).order_by(*_ORDER).limit(batch)
             )
         )
-        if not rows:
-            return
         keep = (
             np.ones(len(rows), dtype=bool)
             if query.area is None
             else _intersecting([row.geometry for row in rows], query.area)
         )
+        if scan is not None and first_round and cursor is None and len(rows) < batch:
+            scan.exhausted = True
+            scan.matched = int(keep.sum())
+        first_round = False
+        if not rows:
+            return
         for row, ok in zip(rows, keep, strict=True):
             if ok:
                 yield row
@@ -240,9 +255,7 @@ def _matching_rows(
         cursor = _key(rows[-1])
 
 
-def count_items(session: Session, viewer: Viewer, now: datetime, query: ItemQuery) -> int:
-    """How many items ``viewer`` may see that match the filters (paging ignored)."""
-    conditions = _filters(viewer, now, query, _dialect(session))
+def _count(session: Session, conditions: list[ColumnElement[bool]], query: ItemQuery) -> int:
     if query.area is None:
         return int(session.scalar(select(func.count()).select_from(Item).where(*conditions)) or 0)
     total = 0
@@ -254,17 +267,28 @@ def count_items(session: Session, viewer: Viewer, now: datetime, query: ItemQuer
     return total
 
 
+def count_items(session: Session, viewer: Viewer, now: datetime, query: ItemQuery) -> int:
+    """How many items ``viewer`` may see that match the filters (paging ignored)."""
+    return _count(session, _filters(viewer, now, query, _dialect(session)), query)
+
+
 def search_items(session: Session, viewer: Viewer, now: datetime, query: ItemQuery) -> ItemPage:
-    """One page of the items ``viewer`` may see at ``now`` that match ``query``."""
+    """One page of the items ``viewer`` may see at ``now`` that match ``query``.
+
+    The filters are built once for the page and the count. When the page query saw
+    every candidate (first page, fewer rows than one fetch), the count comes from
+    those rows and no count query runs."""
     if query.limit < 1:
         raise InputError(f"limit: expected a positive number of items, got {query.limit}")
-    stmt = _visible_select(viewer, now, query, _dialect(session))
-    rows = list(_matching_rows(session, stmt, query, query.limit + 1))
+    conditions = _filters(viewer, now, query, _dialect(session))
+    scan = _Scan()
+    rows = list(
+        _matching_rows(session, select(Item).where(*conditions), query, query.limit + 1, scan)
+    )
     page = rows[: query.limit]
     next_key = _key(page[-1]) if len(rows) > query.limit else None
-    return ItemPage(
-        [_stored(row) for row in page], next_key, count_items(session, viewer, now, query)
-    )
+    matched = scan.matched if scan.exhausted else _count(session, conditions, query)
+    return ItemPage([_stored(row) for row in page], next_key, matched)
 
 
 def get_item(

@@ -1,0 +1,94 @@
+"""``number_matched`` of a search page: taken from the page's own rows when they were
+all the candidates, from a count query otherwise, and the same number either way."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import shapely
+from sqlalchemy import event
+
+import spacepool.store.items as items_module
+from datastore_factory import NOW, collection_doc, item_doc
+from spacepool.catalog.access import Viewer
+from spacepool.catalog.items import parse_item
+from spacepool.store import Store
+from spacepool.store.collections import create_collection
+from spacepool.store.items import ItemQuery, create_items, search_items
+from spacepool.store.partners import add_partner
+
+ESA = Viewer.partner("esa")
+# Points on a 6 x 5 grid of 2-degree steps from (0, 0); the triangle below holds
+# those with lon + lat <= 8 degrees: its envelope (the SQL prefilter) holds them all.
+GRID_LON_DEG = [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
+GRID_LAT_DEG = [0.0, 2.0, 4.0, 6.0, 8.0]
+TRIANGLE = shapely.Polygon([(0.0, 0.0), (8.0, 0.0), (0.0, 8.0)])
+IN_TRIANGLE = sum(1 for x in GRID_LON_DEG for y in GRID_LAT_DEG if x + y <= 8.0)
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    store = Store(database_url)
+    with store.transaction() as session:
+        add_partner(session, "esa", "European Space Agency", now=NOW)
+        create_collection(session, collection_doc("eo"), now=NOW)
+        docs = [
+            item_doc(f"p{n:02d}", lon=x, lat=y, when=NOW - timedelta(hours=n + 1))
+            for n, (x, y) in enumerate((x, y) for x in GRID_LON_DEG for y in GRID_LAT_DEG)
+        ]
+        create_items(session, [parse_item(d, collection="eo") for d in docs], ESA, now=NOW)
+    yield store
+    store.close()
+
+
+def _statements(store: Store) -> list[str]:
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        seen.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    return seen
+
+
+@pytest.mark.parametrize("batch_rows", [4, 500], ids=["several-rounds", "one-round"])
+@pytest.mark.parametrize("limit", [1, 3, 100])
+def test_every_page_reports_the_exact_match_count(
+    store: Store, monkeypatch: pytest.MonkeyPatch, batch_rows: int, limit: int
+) -> None:
+    assert IN_TRIANGLE == 15  # 6 + 5 + 4 grid points (lat 0 .. 8, 0 .. 6, ...) in the corner
+    monkeypatch.setattr(items_module, "SPATIAL_BATCH_ROWS", batch_rows)
+    after = None
+    seen: list[str] = []
+    for _ in range(IN_TRIANGLE + 1):
+        with store.transaction(read_only=True) as session:
+            page = search_items(
+                session, ESA, NOW, ItemQuery(area=TRIANGLE, limit=limit, after=after)
+            )
+        assert page.number_matched == IN_TRIANGLE
+        seen.extend(item.id for item in page.items)
+        after = page.next
+        if after is None:
+            break
+    assert len(seen) == len(set(seen)) == IN_TRIANGLE
+
+
+def test_a_first_page_holding_every_candidate_runs_no_count_query(store: Store) -> None:
+    statements = _statements(store)
+    with store.transaction(read_only=True) as session:
+        page = search_items(session, ESA, NOW, ItemQuery(area=TRIANGLE, limit=100))
+    assert (len(page.items), page.number_matched) == (IN_TRIANGLE, IN_TRIANGLE)
+    assert not any("count(" in s.lower() for s in statements)
+    assert not any(s.lower().startswith("select items.geometry \n") for s in statements)
+
+
+def test_a_page_without_area_that_is_not_the_whole_set_counts_in_sql(store: Store) -> None:
+    statements = _statements(store)
+    with store.transaction(read_only=True) as session:
+        page = search_items(session, ESA, NOW, ItemQuery(limit=2))
+    total = len(GRID_LON_DEG) * len(GRID_LAT_DEG)
+    assert (len(page.items), page.number_matched) == (2, total)
+    assert sum("count(" in s.lower() for s in statements) == 1
