@@ -158,3 +158,27 @@ def reference_passes(
 
 def as_datetime(start: datetime, seconds: float) -> datetime:
     return start + timedelta(seconds=seconds)
+
+
+class Margin:
+    """Elevation minus an azimuth-dependent mask (deg), for :func:`reference_passes`
+    with ``mask_deg=0``: the larger of ``floor_deg`` and the table
+    ``((azimuth_deg, elevation_deg), ...)`` interpolated linearly with wrap-around."""
+
+    def __init__(self, f: Elevation, floor_deg: float, table: tuple[tuple[float, float], ...]):
+        self.f = f
+        self.floor_deg = floor_deg
+        self.az_pts, self.el_pts = np.array(sorted(table), dtype=np.float64).T
+        lon = np.arctan2(f.up[1], f.up[0])
+        self.east = np.array([-np.sin(lon), np.cos(lon), 0.0])
+        self.north = np.cross(f.up, self.east)
+
+    def __call__(self, seconds: np.ndarray) -> np.ndarray:
+        r_itrs, err = self.f.positions(seconds)
+        rho = r_itrs - self.f.site_km[:, None]
+        el = np.degrees(np.arcsin(self.f.up @ rho / np.linalg.norm(rho, axis=0)))
+        az = np.degrees(np.arctan2(self.east @ rho, self.north @ rho)) % 360.0
+        mask = np.maximum(self.floor_deg, np.interp(az, self.az_pts, self.el_pts, period=360.0))
+        margin = el - mask
+        margin[err != 0] = np.nan
+        return margin

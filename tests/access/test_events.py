@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from spacepool.access.events import (
     HermiteTable,
     bracketed_roots,
+    cubic_root_guess,
     find_intervals,
     grid_seconds,
     hermite_states,
@@ -194,8 +195,10 @@ def test_hermite_table_equals_hermite_states_and_meets_its_error_bound():
     t = np.linspace(0.0, 6000.0, 997)
     row = np.zeros(t.size, dtype=np.int64)
     p1, v1 = hermite_states(seconds, pos, vel, row, t)
-    p2, v2 = HermiteTable(seconds, pos, vel).states(row, t)
+    table = HermiteTable(seconds, pos, vel)
+    p2, v2 = table.states(row, t)
     np.testing.assert_allclose(p1, p2, atol=1e-9)
+    np.testing.assert_allclose(table.positions(row, t), p2, atol=1e-9)
     np.testing.assert_allclose(v1, v2, atol=1e-12)
     truth = radius * np.stack((np.cos(w * t), np.sin(w * t), np.zeros_like(t)))
     bound_km = 120.0**4 / 384.0 * w**4 * radius
@@ -216,3 +219,52 @@ def test_peaks_within_finds_the_largest_value_inside_each_interval():
     # [1400, 1500]: falling then rising: the larger end (1400 s is nearer the peak).
     np.testing.assert_allclose(t, [200.0, 250.0, 1400.0], atol=1e-4)
     np.testing.assert_allclose(v, np.sin(OMEGA * t), atol=1e-12)
+
+
+def test_rows_given_as_stretches_of_the_grid_find_the_same_intervals():
+    # Three sines, each cut into two stretches of the grid sharing the sample at 1500 s
+    # (as the contact search passes its runs); the second, shorter one padded with NaN.
+    offsets = np.array([0.5, 0.999, -0.2])
+    evaluate = sine_rows(offsets)
+    seconds = grid_seconds(0.0, 2940.0, 60.0)  # 50 steps
+    value, rate = sampled(evaluate, 3, seconds)
+    whole = find_intervals(seconds, value, rate, evaluate, tolerance_s=1e-7)
+    owner = np.array([0, 1, 2, 0, 1, 2])
+    first = np.array([0, 0, 0, 25, 25, 25])
+    length = np.array([26, 26, 26, 24, 24, 24])  # the second ones end at 2820 s
+    cols = np.arange(26)
+    index = np.minimum(first[:, None] + cols, seconds.size - 1)
+    inside = cols[None, :] < length[:, None]
+    v = np.where(inside, value[owner[:, None], index], np.nan)
+    d = np.where(inside, rate[owner[:, None], index], np.nan)
+
+    def by_stretch(row, t):
+        return evaluate(owner[row], t)
+
+    cut = find_intervals(seconds, v, d, by_stretch, tolerance_s=1e-7, offset=first)
+    # Intervals open at a stretch end are cut there (truncated); all others agree.
+    kept = ~(cut.truncated_start | cut.truncated_end)
+    found = sorted(zip(owner[cut.row[kept]], cut.start_s[kept], cut.end_s[kept], strict=True))
+    same = ~(whole.truncated_start | whole.truncated_end)
+    same &= (whole.end_s < 1500.0) | ((whole.start_s > 1500.0) & (whole.end_s < 2820.0))
+    expected = sorted(zip(whole.row[same], whole.start_s[same], whole.end_s[same], strict=True))
+    assert len(found) == len(expected) > 5
+    np.testing.assert_allclose(np.array(found), np.array(expected), atol=ONE_MICROSECOND_S)
+    assert cut.truncated_end[cut.end_s == 2820.0].all()
+
+
+def test_cubic_guess_is_exact_for_a_cubic():
+    # f(t) = (t - 30) (t - 150) (t + 100) / 1e5 on [0, 100]: a root at 30 s; its
+    # derivative vanishes on [50, 120] at the root of 3 t^2 - 160 t - 13500 = 0.
+    def f(t):
+        return (t - 30.0) * (t - 150.0) * (t + 100.0) / 1e5
+
+    def df(t):
+        return (3 * t**2 - 160.0 * t - 13500.0) / 1e5
+
+    lo, hi = np.array([0.0]), np.array([100.0])
+    root = cubic_root_guess(lo, hi, f(lo), f(hi), df(lo), df(hi))
+    np.testing.assert_allclose(root, [30.0], atol=1e-9)
+    lo, hi = np.array([50.0]), np.array([120.0])
+    peak = cubic_root_guess(lo, hi, f(lo), f(hi), df(lo), df(hi), of_rate=True)
+    np.testing.assert_allclose(peak, [(160.0 + np.sqrt(160.0**2 + 12 * 13500.0)) / 6], atol=1e-9)

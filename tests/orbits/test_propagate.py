@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from spacepool.orbits import propagate as propagate_module
-from spacepool.orbits.parallel import chunk_bounds, propagate_parallel
+from spacepool.orbits.parallel import chunk_bounds, propagate_parallel, step_chunks
 from spacepool.orbits.propagate import Propagator
 from spacepool.orbits.timebase import TimeBase
 from spacepool.orbits.tle import load_tle
@@ -81,3 +81,30 @@ def test_chunk_bounds_cover_every_index_once():
     assert chunk_bounds(10, 3) == [(0, 4), (4, 8), (8, 10)]
     assert chunk_bounds(2, 5) == [(0, 1), (1, 2)]
     assert chunk_bounds(0, 4) == []
+
+
+def test_step_chunks_group_by_step_and_stay_within_the_budget():
+    steps = [240.0, 600.0, 240.0, 240.0, 180.0, 240.0, 600.0]
+    cost = {0: 4, 1: 2, 2: 4, 3: 4, 4: 9, 5: 4, 6: 2}
+    chunks = list(step_chunks(steps, range(7), lambda i, _: cost[i], budget=8))
+    # By increasing step; members in index order; at most 8 entries unless alone.
+    assert chunks == [(180.0, [4]), (240.0, [0, 2]), (240.0, [3, 5]), (600.0, [1, 6])]
+    # Several workers: every group is cut so that each has work.
+    assert list(step_chunks(steps, [1, 6], lambda i, _: 1, budget=100, workers=2)) == [
+        (600.0, [1]),
+        (600.0, [6]),
+    ]
+    # Only the satellites asked for.
+    assert list(step_chunks(steps, [5, 0], lambda i, _: 1, budget=100)) == [(240.0, [0, 5])]
+
+
+def test_writing_into_given_arrays_gives_the_same_states(elements):
+    tb = TimeBase.around(START, START + timedelta(hours=1))
+    seconds = np.arange(0.0, 3600.0, 600.0)
+    prop = Propagator(elements, tb)
+    shape = (len(elements), 3, seconds.size)
+    out = (np.empty(shape), np.empty(shape), np.empty((len(elements), seconds.size), np.uint8))
+    eph = prop.grid(seconds, out=out)
+    assert eph.r_itrs_km is out[0]
+    np.testing.assert_array_equal(out[0], prop.grid(seconds).r_itrs_km)
+    np.testing.assert_array_equal(out[1], prop.grid(seconds).v_itrs_km_s)

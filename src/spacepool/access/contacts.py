@@ -9,10 +9,13 @@ grazing pass whose peak falls between two samples is still found. Roots are firs
 located on a cubic Hermite interpolation of the ITRS positions (no SGP4 calls), then
 polished with one exact SGP4 evaluation and a Newton step.
 
-A conservative pre-filter skips the (pair, sample) entries that cannot be near a
-pass: the geocentric angle between station and satellite is compared with the largest
-angle at which the satellite could be above the mask, widened by how far the
-satellite can move in one step (its largest sampled angular rate).
+A conservative pre-filter keeps only the grid steps that may hold part of a pass: the
+geocentric angle between station and satellite at both ends of a step, against the
+largest angle at which the satellite could be above the mask and how far the angle
+can change in one step (see :func:`_candidate_runs`). Chains of such steps ("runs",
+about 9 % of the (pair, sample) entries for LEO) are the rows of the event search.
+Runs at stations with an azimuth-dependent mask are searched on a finer grid (see
+:data:`_TABLE_STEP_S`).
 
 Satellites are processed in chunks (``workers > 1`` spreads the chunks over
 processes). Passes already under way at the window start, or still under way at its
@@ -26,19 +29,18 @@ import csv
 import io
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from itertools import groupby
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from spacepool.access.events import (
+    Evaluate,
     HermiteTable,
-    Intervals,
     find_intervals,
     grid_seconds,
     peaks_within,
@@ -57,16 +59,13 @@ from spacepool.access.geometry import (
 )
 from spacepool.errors import PropagationError, UnknownNameError
 from spacepool.orbits.elements import ElementSet
-from spacepool.orbits.parallel import map_chunks
+from spacepool.orbits.parallel import Progress, map_chunks, step_chunks
 from spacepool.orbits.propagate import Propagator
 from spacepool.orbits.timebase import TimeBase, check_window, format_time, parse_time
 from spacepool.orbits.validity import AgeWarning, check_age
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-
-Progress = Callable[[int, int], None]
-"""``progress(satellites_done, satellites_total)``, called after each chunk."""
 
 # Root tolerance on the interpolated function before the exact Newton polish (s).
 DEFAULT_TOLERANCE_S = 1e-4
@@ -75,8 +74,17 @@ DEFAULT_TOLERANCE_S = 1e-4
 # exact for a concave elevation curve; this margin covers steps that straddle an
 # inflection point (checked against a 1-second brute-force scan in the tests).
 PEAK_MARGIN_SIN = 0.03
-# Sentinel for (pair, sample) entries the pre-filter proves far below the mask.
-_FAR_BELOW = -2.0
+# Runs of up to this many samples are searched together (see _Runs.groups).
+_SHORT_RUN = 8
+# An azimuth-dependent mask puts a kink in the function wherever the azimuth crosses
+# a table point, so one grid step can hold several extrema (a pass dipping below a
+# ridge and rising again). Runs at such sites are searched on a grid with steps of at
+# most _TABLE_STEP_S for tables whose points are _TABLE_SPACING_DEG or more apart
+# (proportionally shorter for denser ones, down to 1 s): near the mask a LEO satellite
+# turns by well under 0.5 deg/s in azimuth, so at most one kink per finer step. Checked
+# against a 1-second brute-force scan with McMurdo's mask (tests/access).
+_TABLE_STEP_S = 30.0
+_TABLE_SPACING_DEG = 30.0
 # Margin on the sampled largest geocentric distance (km): its growth between samples.
 _RADIUS_MARGIN_KM = 50.0
 # Safety factor on the sampled largest angular rate (its growth between samples is
@@ -226,21 +234,33 @@ class ContactTable:
         t0: datetime,
         elements: tuple[ElementSet, ...],
         sites: tuple[Site, ...],
-        parts: Sequence[_Part],
+        parts: list[_Part],
     ) -> ContactTable:
-        """Join chunk results and sort by AOS, station name, satellite name, NORAD id."""
-        if parts:
-            cols = [np.concatenate(c) for c in zip(*parts, strict=True)]
-        else:
-            cols = [np.zeros(0, np.int64)] * 2 + [np.zeros(0)] * 4 + [np.zeros(0, bool)] * 2
-            cols += [np.zeros(0)] * 3
-        sat, site = cols[0], cols[1]
+        """Join chunk results and sort by AOS, station name, satellite name, NORAD id.
+
+        Empties ``parts`` as it goes: each column's pieces are released once joined,
+        so the peak memory is about one copy of the table, not three.
+        """
+        columns: list[list[Any]] = [list(c) for c in zip(*parts, strict=True)] or [
+            [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], *([np.zeros(0)] for _ in range(4)),
+            [np.zeros(0, bool)], [np.zeros(0, bool)], *([np.zeros(0)] for _ in range(3)),
+        ]  # fmt: skip
+        parts.clear()
         site_rank = _rank([s.name for s in sites])
         sat_rank = _rank([(e.name, e.norad_id) for e in elements])
-        order = np.lexsort((sat_rank[sat], site_rank[site], cols[2]))
-        c = [col[order] for col in cols]
-        return cls(t0, elements, sites, c[0].astype(np.int64), c[1].astype(np.int64),
-                   c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10])  # fmt: skip
+        sat = np.concatenate(columns[0]).astype(np.int64)
+        site = np.concatenate(columns[1]).astype(np.int64)
+        order = np.lexsort((sat_rank[sat], site_rank[site], np.concatenate(columns[2])))
+        out: list[Any] = [sat[order], site[order]]
+        del sat, site
+        columns[0].clear()
+        columns[1].clear()
+        for pieces in columns[2:]:
+            joined = np.concatenate(pieces)
+            pieces.clear()
+            out.append(joined[order])
+            del joined
+        return cls(t0, elements, sites, *out)
 
 
 def _rank(keys: Sequence[Any]) -> IntArray:
@@ -306,9 +326,20 @@ def find_contacts(
     sites = tuple(as_site(s, min_elevation_deg) for s in stations)
     warnings = tuple(check_age(elements, t_start, t_end, max_age_days)) if elements else ()
     if not elements or not sites:
-        return ContactResult(ContactTable.concatenate(t_start, elements, sites, []), (), warnings)
+        empty = ContactTable.concatenate(t_start, elements, sites, [])
+        return ContactResult(empty, (), warnings)
 
-    tasks = list(_tasks(elements, sites, t_start, t_end, tolerance_s))
+    span_s = (t_end - t_start).total_seconds()
+    n_sites = len(sites)
+    tasks: list[_Task] = [
+        (np.array(members, dtype=np.int64), tuple(elements[i] for i in members), sites,
+         t_start, t_end, step, span_s, tolerance_s)
+        for step, members in step_chunks(
+            [grid_step_s(e) for e in elements], range(len(elements)),
+            lambda _, step: (int(span_s / step) + 2) * n_sites, _CHUNK_ENTRIES,
+            workers=workers,
+        )
+    ]  # fmt: skip
     total = len(elements)
     done = 0
     parts: list[_Part] = []
@@ -345,27 +376,6 @@ _Task = tuple[
 ]
 
 
-def _tasks(
-    elements: tuple[ElementSet, ...],
-    sites: tuple[Site, ...],
-    start: datetime,
-    end: datetime,
-    tolerance_s: float,
-) -> Iterator[_Task]:
-    """Chunks of satellites sharing a grid step, sized for bounded memory."""
-    span_s = (end - start).total_seconds()
-    steps = [grid_step_s(e) for e in elements]
-    order = sorted(range(len(elements)), key=lambda i: steps[i])
-    for step, group in groupby(order, key=lambda i: steps[i]):
-        members = list(group)
-        samples = int(span_s / step) + 2
-        per_chunk = max(1, _CHUNK_ENTRIES // (samples * len(sites)))
-        for k in range(0, len(members), per_chunk):
-            index = np.array(members[k : k + per_chunk], dtype=np.int64)
-            chunk = tuple(elements[i] for i in index)
-            yield index, chunk, sites, start, end, step, span_s, tolerance_s
-
-
 def _chunk_contacts(
     elements: tuple[ElementSet, ...],
     sites: tuple[Site, ...],
@@ -385,55 +395,234 @@ def _chunk_contacts(
     # Plain tuples: they cross process boundaries (the exception's keyword-only
     # constructor does not unpickle).
     failures = [(f.satellite, f.error_code, f.meaning) for f in ephemeris.failures()]
-
-    hermite = HermiteTable(seconds, r, v)
-    pair_sat, pair_site, value, rate = _sample_pairs(r, v, frames, step_s, hermite)
-    if pair_sat.size == 0:
+    runs = _candidate_runs(r, v, frames, step_s)
+    if runs.sat.size == 0:
         return _empty_part(), failures
+    search = _RunSearch(seconds, HermiteTable(seconds, r, v), propagator, frames, tolerance_s)
+    parts = [search.contacts(runs.take(group)) for group in runs.groups(search.has_table)]
+    return _join_parts(parts), failures
 
-    def evaluate(row: IntArray, at_s: FloatArray) -> tuple[FloatArray, FloatArray]:
-        rk, vk = hermite.states(pair_sat[row], at_s)
-        return elevation_function(rk, vk, frames, pair_site[row])
 
-    def exact(row: IntArray, at_s: FloatArray) -> tuple[FloatArray, FloatArray]:
-        rk, vk, _ = propagator.at(pair_sat[row], at_s)
-        return elevation_function(rk, vk, frames, pair_site[row])
+@dataclass(frozen=True)
+class _Runs:
+    """Stretches of consecutive grid samples where a satellite may be above a site's
+    mask: satellite ``sat``, site ``site``, first sample ``first`` and sample count
+    ``length``, each ``(M,)``."""
 
-    found = find_intervals(
-        seconds,
-        value,
-        rate,
-        evaluate,
-        exact=exact,
-        tolerance_s=tolerance_s,
-        peak_margin=PEAK_MARGIN_SIN,
-    )
-    if len(found) == 0:
-        return _empty_part(), failures
-    sat = pair_sat[found.row]
-    site = pair_site[found.row]
-    peak_s = found.peak_s
-    # Peak elevation: the function is sin(el) - sin(mask); invert for constant masks.
-    sin_peak = found.peak_value + frames.sin_mask[site]
-    has_table = np.array([t is not None for t in frames.tables], dtype=bool)
-    table_rows = np.flatnonzero(has_table[site])
-    if table_rows.size:
-        # With an azimuth-dependent mask the margin's peak is not the elevation's:
-        # search the elevation itself within each interval.
-        peak_s, sin_peak = _elevation_peaks(
-            hermite, seconds, r, v, frames, propagator, pair_sat, pair_site, found,
-            table_rows, peak_s, sin_peak, tolerance_s,
+    sat: IntArray
+    site: IntArray
+    first: IntArray
+    length: IntArray
+
+    def take(self, index: IntArray) -> _Runs:
+        return _Runs(self.sat[index], self.site[index], self.first[index], self.length[index])
+
+    def groups(self, has_table: NDArray[np.bool_]) -> list[IntArray]:
+        """Runs grouped by whether their site has an azimuth table (``has_table``,
+        per site), then by length (up to 8 samples, 9 to 16, 17 to 32, ...), so that a
+        group's ``(M, longest)`` sample array is at most about half padding."""
+        size_class = np.ceil(np.log2(np.maximum(self.length, _SHORT_RUN) / _SHORT_RUN))
+        key = size_class + 1000.0 * has_table[self.site]
+        order = np.argsort(key, kind="stable")
+        bounds = np.flatnonzero(np.diff(key[order])) + 1
+        return list(np.split(order, bounds))
+
+
+def _candidate_runs(r: FloatArray, v: FloatArray, frames: SiteFrames, step_s: float) -> _Runs:
+    """The runs of samples the pre-filter cannot rule out; ``r``, ``v``: ``(S, 3, N)``.
+
+    ``theta``: the geocentric angle between site and satellite; ``theta_vis``: the
+    largest angle at which the satellite can be above the mask
+    (:func:`~spacepool.access.geometry.visibility_cos_central_angle`); ``reach``: the
+    most the angle can change in one step (largest sampled angular rate x 1.1, x step).
+    Inside a step from ``theta_a`` to ``theta_b`` the angle stays at or above
+    ``(theta_a + theta_b - reach) / 2`` (it cannot fall faster than ``reach`` per step
+    from either end), so a step can hold a moment above the mask only if
+    ``theta_a + theta_b <= 2 theta_vis + reach``. Runs are chains of such steps (plus
+    any single sample within ``theta_vis``): every pass, grazing or not, lies inside one
+    run, and a run starts and ends below the mask except at the window ends or next to
+    an SGP4 failure (NaN samples, never kept), where the pass is indeed cut. Only the
+    samples within ``theta_vis + reach`` (a necessary condition) are examined closely.
+    """
+    n = r.shape[2]
+    n_sites = len(frames)
+    radius = np.sqrt(np.einsum("scn,scn->sn", r, r))  # (S, N)
+    speed = np.sqrt(np.einsum("scn,scn->sn", v, v))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        omega = _RATE_FACTOR * np.nanmax(np.where(radius > 0, speed / radius, np.nan), axis=1)
+        r_max = np.nanmax(radius, axis=1) + _RADIUS_MARGIN_KM
+        direction = r / radius[:, None, :]  # unit vectors, NaN where SGP4 failed
+    reach = np.where(np.isfinite(omega), omega, 0.0) * step_s  # (S,)
+    r_max = np.where(np.isfinite(r_max), r_max, 0.0)
+    theta_vis = np.arccos(visibility_cos_central_angle(frames, r_max, np.zeros_like(reach)))
+    cos_near = np.cos(np.minimum(theta_vis + reach[:, None], math.pi))  # (S, P)
+    site_unit = frames.position_km / np.linalg.norm(frames.position_km, axis=1)[:, None]
+    cos_theta = np.matmul(site_unit, direction)  # (S, P, N)
+    # NaN (a failed sample) compares False, so it is never kept.
+    near = np.flatnonzero(np.greater_equal(cos_theta, cos_near[:, :, None]))  # (E,)
+    pair = near // n
+    sample = near - pair * n
+    theta = np.arccos(np.clip(cos_theta.reshape(-1)[near], -1.0, 1.0))
+    sat, site = np.divmod(pair, n_sites)
+    vis = theta_vis.reshape(-1)[pair]  # pair = sat * n_sites + site
+    # Step from entry i to entry i + 1 (same pair, next sample) that may hold a pass.
+    step = (near[1:] == near[:-1] + 1) & (pair[1:] == pair[:-1])
+    step &= theta[:-1] + theta[1:] <= 2.0 * vis[:-1] + reach[sat[:-1]]
+    keep = theta <= vis
+    keep[:-1] |= step
+    keep[1:] |= step
+    kept = np.flatnonzero(keep)
+    if kept.size == 0:
+        none = np.zeros(0, dtype=np.int64)
+        return _Runs(none, none, none, none)
+    linked = step[kept[:-1]] & (kept[1:] == kept[:-1] + 1)
+    opens = kept[np.insert(~linked, 0, True)]
+    closes = kept[np.append(~linked, True)]
+    return _Runs(
+        sat[opens].astype(np.int64), site[opens].astype(np.int64),
+        sample[opens].astype(np.int64), (closes - opens + 1).astype(np.int64),
+    )  # fmt: skip
+
+
+class _RunSearch:
+    """The event search over runs of one chunk: grid samples, interpolation, SGP4.
+
+    Runs at sites with an azimuth-dependent mask are searched on a finer grid (see
+    :data:`_TABLE_STEP_S`); every other run on the chunk's grid.
+    """
+
+    def __init__(
+        self,
+        seconds: FloatArray,
+        hermite: HermiteTable,
+        propagator: Propagator,
+        frames: SiteFrames,
+        tolerance_s: float,
+    ) -> None:
+        self.seconds = seconds
+        self.hermite = hermite
+        self.propagator = propagator
+        self.frames = frames
+        self.tolerance_s = tolerance_s
+        self.has_table = np.array([t is not None for t in frames.tables], dtype=bool)
+        self._plain: SiteFrames | None = None
+        # Finer grid for azimuth-dependent masks: each step cut into ``fine`` equal parts.
+        self.fine = 1
+        self.fine_seconds = seconds
+        if frames.any_azimuth_mask and seconds.size > 1:
+            spacing = min(_table_spacing_deg(t) for t in frames.tables if t is not None)
+            sub_step = max(_TABLE_STEP_S * min(1.0, spacing / _TABLE_SPACING_DEG), 1.0)
+            self.fine = max(1, math.ceil(float(np.max(np.diff(seconds))) / sub_step))
+            steps = np.diff(seconds)[:, None] * (np.arange(self.fine) / self.fine)[None, :]
+            self.fine_seconds = np.append((seconds[:-1, None] + steps).ravel(), seconds[-1])
+
+    @property
+    def plain(self) -> SiteFrames:
+        """The sites with a zero mask: ``elevation_function`` is then sin(elevation)."""
+        if self._plain is None:
+            self._plain = SiteFrames.of([s.with_mask(0.0) for s in self.frames.sites])
+        return self._plain
+
+    def layout(self, runs: _Runs) -> tuple[FloatArray, _Runs, bool]:
+        """The grid the runs are searched on, the runs in its samples, and whether it is
+        the finer one (runs at sites with an azimuth table; one kind per call)."""
+        if not self.has_table[runs.site[0]] or self.fine == 1:
+            return self.seconds, runs, False
+        q = self.fine
+        return self.fine_seconds, _Runs(runs.sat, runs.site, runs.first * q,
+                                        (runs.length - 1) * q + 1), True  # fmt: skip
+
+    def sampled(
+        self, runs: _Runs, frames: SiteFrames, seconds: FloatArray, fine: bool
+    ) -> tuple[FloatArray, FloatArray]:
+        """The function and its rate on the runs' samples, ``(M, longest)`` each; NaN
+        past each run's end. The chunk's grid samples are at hand; finer ones come
+        from SGP4 (they must be exact, as every grid value must)."""
+        width = int(runs.length.max())
+        row, col = np.nonzero(np.arange(width)[None, :] < runs.length[:, None])
+        if fine:
+            rk, vk, _ = self.propagator.at(runs.sat[row], seconds[runs.first[row] + col])
+        else:
+            rk, vk = self.hermite.samples(runs.sat[row], runs.first[row] + col)
+        val, der = elevation_function(rk, vk, frames, runs.site[row])
+        value = np.full((runs.sat.size, width), np.nan)
+        rate = np.full((runs.sat.size, width), np.nan)
+        value[row, col] = val
+        rate[row, col] = der
+        return value, rate
+
+    def functions(self, runs: _Runs, frames: SiteFrames) -> tuple[Evaluate, Evaluate]:
+        """The function of each run anywhere: interpolated, and exact (SGP4)."""
+
+        def evaluate(row: IntArray, at_s: FloatArray) -> tuple[FloatArray, FloatArray]:
+            rk, vk = self.hermite.states(runs.sat[row], at_s)
+            return elevation_function(rk, vk, frames, runs.site[row])
+
+        def exact(row: IntArray, at_s: FloatArray) -> tuple[FloatArray, FloatArray]:
+            rk, vk, _ = self.propagator.at(runs.sat[row], at_s)
+            return elevation_function(rk, vk, frames, runs.site[row])
+
+        return evaluate, exact
+
+    def contacts(self, runs: _Runs) -> _Part:
+        """Contacts found in ``runs`` (chunk-local satellite indices; all at sites with
+        an azimuth table, or none)."""
+        seconds, runs, fine = self.layout(runs)
+        value, rate = self.sampled(runs, self.frames, seconds, fine)
+        evaluate, exact = self.functions(runs, self.frames)
+        found = find_intervals(
+            seconds, value, rate, evaluate, exact=exact, tolerance_s=self.tolerance_s,
+            peak_margin=PEAK_MARGIN_SIN, offset=runs.first,
+        )  # fmt: skip
+        if len(found) == 0:
+            return _empty_part()
+        sat = runs.sat[found.row]
+        site = runs.site[found.row]
+        peak_s = found.peak_s
+        # Peak elevation: the function is sin(el) - sin(mask); invert for constant masks.
+        sin_peak = found.peak_value + self.frames.sin_mask[site]
+        if fine:
+            # With an azimuth-dependent mask the margin's peak is not the elevation's:
+            # search the elevation itself within each interval.
+            used, sub_row = np.unique(found.row, return_inverse=True)
+            sub = runs.take(used)
+            value, rate = self.sampled(sub, self.plain, seconds, fine)
+            evaluate, exact = self.functions(sub, self.plain)
+            peak_s, sin_peak = peaks_within(
+                seconds, value, rate, evaluate, sub_row.astype(np.int64), found.start_s,
+                found.end_s, exact=exact, tolerance_s=self.tolerance_s, offset=sub.first,
+            )  # fmt: skip
+        # Azimuths from the interpolated positions (no extra SGP4 calls; 0.001 deg at
+        # AOS and LOS, measured; at TCA less near the zenith, where azimuth swings fast),
+        # but from SGP4 where the mask depends on the azimuth: there the mask at the
+        # reported AOS/LOS azimuth must be the elevation reached (a ridge's slope of
+        # several degrees per degree turns 0.001 deg of azimuth into 0.005 deg).
+        times = np.concatenate((found.start_s, peak_s, found.end_s))
+        if fine:
+            rk, _, _ = self.propagator.at(np.tile(sat, 3), times)
+        else:
+            rk = self.hermite.positions(np.tile(sat, 3), times)
+        azimuth = _azimuth_deg(rk, self.frames, np.tile(site, 3)).reshape(3, -1)
+        return (
+            sat, site, found.start_s, peak_s, found.end_s, sin_elevation_to_deg(sin_peak),
+            found.truncated_start, found.truncated_end, azimuth[0], azimuth[1], azimuth[2],
         )  # fmt: skip
 
-    # Azimuths from the interpolated positions (1e-4 deg; no extra SGP4 calls).
-    times = np.concatenate((found.start_s, peak_s, found.end_s))
-    rk, _ = hermite.states(np.tile(sat, 3), times)
-    azimuth = _azimuth_deg(rk, frames, np.tile(site, 3)).reshape(3, -1)
-    part: _Part = (
-        sat, site, found.start_s, peak_s, found.end_s, sin_elevation_to_deg(sin_peak),
-        found.truncated_start, found.truncated_end, azimuth[0], azimuth[1], azimuth[2],
-    )  # fmt: skip
-    return part, failures
+
+def _table_spacing_deg(table: FloatArray) -> float:
+    """Smallest azimuth gap between consecutive points of a ``(2, K)`` mask table,
+    counting the gap across north."""
+    az = np.sort(table[0] % 360.0)
+    gaps = np.diff(np.append(az, az[0] + 360.0))
+    positive = gaps[gaps > 0.0]
+    return float(positive.min()) if positive.size else 360.0
+
+
+def _join_parts(parts: Sequence[_Part]) -> _Part:
+    if len(parts) == 1:
+        return parts[0]
+    joined = tuple(np.concatenate(column) for column in zip(*parts, strict=True))
+    return joined  # type: ignore[return-value]
 
 
 def _empty_part() -> _Part:
@@ -443,117 +632,11 @@ def _empty_part() -> _Part:
     return i, i, f, f, f, f, b, b, f, f, f
 
 
-def _sample_pairs(
-    r: FloatArray, v: FloatArray, frames: SiteFrames, step_s: float, hermite: HermiteTable
-) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
-    """Rows (satellite, site) that may see a pass, with their sampled function.
-
-    ``r``, ``v``: ``(S, 3, N)``. Returns ``pair_sat (R,)``, ``pair_site (R,)``,
-    ``value (R, N)``, ``rate (R, N)``; entries the pre-filter proves far below the mask
-    hold ``-2`` (below any mask) and rate ``0``; SGP4 failures stay NaN.
-    """
-    n_sat, _, n = r.shape
-    radius = np.sqrt(np.einsum("scn,scn->sn", r, r))  # (S, N)
-    speed = np.sqrt(np.einsum("scn,scn->sn", v, v))
-    with np.errstate(invalid="ignore"):
-        omega = _RATE_FACTOR * np.nanmax(np.where(radius > 0, speed / radius, np.nan), axis=1)
-        r_max = np.nanmax(radius, axis=1) + _RADIUS_MARGIN_KM
-    failed_sat = ~np.isfinite(omega)
-    omega = np.where(failed_sat, 0.0, omega)
-    r_max = np.where(np.isfinite(r_max), r_max, 0.0)
-    # Computed samples: the satellite can be above the mask within one step of them.
-    # A pass (even a grazing one) inside a step makes both of its ends computed, so
-    # every step that matters has true values at both ends; the others hold the
-    # sentinel and, being provably below the mask, yield no event.
-    cos_vis = visibility_cos_central_angle(frames, r_max, omega * step_s)  # (S, P)
-    site_unit = frames.position_km / np.linalg.norm(frames.position_km, axis=1)[:, None]
-    cos_theta = np.matmul(site_unit, r)  # (S, P, N), still scaled by |r|
-    with np.errstate(invalid="ignore"):
-        computed = cos_theta >= cos_vis[:, :, None] * radius[:, None, :]
-    pair_sat, pair_site = np.nonzero(computed.any(axis=2))
-    n_rows = pair_sat.size
-    if n_rows == 0:
-        empty = np.zeros((0, n))
-        return pair_sat.astype(np.int64), pair_site.astype(np.int64), empty, empty
-    row_of = np.full((n_sat, len(frames)), -1, dtype=np.int64)
-    row_of[pair_sat, pair_site] = np.arange(n_rows)
-    value = np.full((n_rows, n), _FAR_BELOW)
-    rate = np.zeros((n_rows, n))
-    sel_s, sel_p, sel_k = np.nonzero(computed)
-    rows = row_of[sel_s, sel_p]
-    if sel_s.size > 0.5 * n_rows * n:
-        # Dense enough: evaluate whole rows at once (matmul form), then blank the rest.
-        val, der = elevation_function(r, v, frames)  # (S, P, N)
-        value = val[pair_sat, pair_site]
-        rate = der[pair_sat, pair_site]
-        far = ~computed[pair_sat, pair_site]
-        value[far] = _FAR_BELOW
-        rate[far] = 0.0
-    else:
-        rk, vk = hermite.samples(sel_s, sel_k)
-        val, der = elevation_function(rk, vk, frames, sel_p.astype(np.int64))
-        value[rows, sel_k] = val
-        rate[rows, sel_k] = der
-    if failed_sat.any() or not np.isfinite(radius).all():
-        bad = ~np.isfinite(radius[pair_sat])  # (R, N): failed samples stay invalid
-        value[bad] = np.nan
-        rate[bad] = np.nan
-    return pair_sat.astype(np.int64), pair_site.astype(np.int64), value, rate
-
-
-def _elevation_peaks(
-    hermite: HermiteTable,
-    seconds: FloatArray,
-    r: FloatArray,
-    v: FloatArray,
-    frames: SiteFrames,
-    propagator: Propagator,
-    pair_sat: IntArray,
-    pair_site: IntArray,
-    found: Intervals,
-    table_rows: IntArray,
-    peak_s: FloatArray,
-    sin_peak: FloatArray,
-    tolerance_s: float,
-) -> tuple[FloatArray, FloatArray]:
-    """TCA and sin(max elevation) for intervals at sites with an azimuth table."""
-    plain = SiteFrames.of([s.with_mask(0.0) for s in frames.sites])
-    rows = np.unique(found.row[table_rows])
-    sub_of = {int(row): i for i, row in enumerate(rows)}
-    n = seconds.size
-    value = np.empty((rows.size, n))
-    rate = np.empty((rows.size, n))
-    for i, row in enumerate(rows):
-        s, p = int(pair_sat[row]), int(pair_site[row])
-        val, der = elevation_function(r[s : s + 1], v[s : s + 1], plain)
-        value[i], rate[i] = val[0, p], der[0, p]
-
-    def evaluate(sub: IntArray, at_s: FloatArray) -> tuple[FloatArray, FloatArray]:
-        rk, vk = hermite.states(pair_sat[rows[sub]], at_s)
-        return elevation_function(rk, vk, plain, pair_site[rows[sub]])
-
-    def exact(sub: IntArray, at_s: FloatArray) -> tuple[FloatArray, FloatArray]:
-        rk, vk, _ = propagator.at(pair_sat[rows[sub]], at_s)
-        return elevation_function(rk, vk, plain, pair_site[rows[sub]])
-
-    sub_row = np.array([sub_of[int(x)] for x in found.row[table_rows]], dtype=np.int64)
-    t_peak, v_peak = peaks_within(
-        seconds, value, rate, evaluate, sub_row,
-        found.start_s[table_rows], found.end_s[table_rows],
-        exact=exact, tolerance_s=tolerance_s,
-    )  # fmt: skip
-    peak_s = peak_s.copy()
-    sin_peak = sin_peak.copy()
-    peak_s[table_rows] = t_peak
-    sin_peak[table_rows] = v_peak  # plain frames have mask 0: the value is sin(el)
-    return peak_s, sin_peak
-
-
 def _azimuth_deg(r_itrs_km: FloatArray, frames: SiteFrames, site: IntArray) -> FloatArray:
     """Azimuth (deg, from north clockwise) of positions ``(3, K)`` from ``site[k]``."""
-    rho = r_itrs_km - frames.position_km[site].T
-    e = np.einsum("ck,ck->k", frames.east[site].T, rho)
-    n = np.einsum("ck,ck->k", frames.north[site].T, rho)
+    rho = r_itrs_km - np.take(frames.position_km.T, site, axis=1)
+    e = np.einsum("ck,ck->k", np.take(frames.east.T, site, axis=1), rho)
+    n = np.einsum("ck,ck->k", np.take(frames.north.T, site, axis=1), rho)
     result: FloatArray = np.mod(np.degrees(np.arctan2(e, n)), 360.0)
     return result
 

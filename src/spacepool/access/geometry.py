@@ -310,8 +310,10 @@ def elevation_function(
     idx = np.asarray(site_index, dtype=np.int64)
     r = np.asarray(r_itrs_km, dtype=np.float64)
     v = np.asarray(v_itrs_km_s, dtype=np.float64)
-    rho = r - frames.position_km[idx].T  # (3, K)
-    up = frames.up[idx].T
+    # Gathers along the last axis give contiguous (3, K) arrays (fancy indexing on
+    # (P, 3) and transposing would not; einsum is several times slower on those).
+    rho = r - np.take(frames.position_km.T, idx, axis=1)  # (3, K)
+    up = np.take(frames.up.T, idx, axis=1)
     z = np.einsum("ck,ck->k", up, rho)
     zdot = np.einsum("ck,ck->k", up, v)
     rho2 = np.einsum("ck,ck->k", rho, rho)
@@ -353,8 +355,8 @@ def _table_mask_terms(
     ndot = np.einsum("c,scn->sn", north, v)
     az = np.mod(np.degrees(np.arctan2(e, n)), 360.0)
     # Periodic table: append the first point + 360 so every azimuth has a segment.
-    az_pts = np.r_[table[0, -1] - 360.0, table[0], table[0, 0] + 360.0]
-    el_pts = np.r_[table[1, -1], table[1], table[1, 0]]
+    az_pts = np.concatenate(([table[0, -1] - 360.0], table[0], [table[0, 0] + 360.0]))
+    el_pts = np.concatenate((table[1, -1:], table[1], table[1, :1]))
     seg = np.clip(np.searchsorted(az_pts, az, side="right") - 1, 0, az_pts.size - 2)
     width = az_pts[seg + 1] - az_pts[seg]
     slope = np.where(

@@ -61,7 +61,6 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import groupby
 from typing import Any
 
 import numpy as np
@@ -93,7 +92,7 @@ from spacepool.access.windows import Windows, concat, merge_rows
 from spacepool.errors import GeometryError, PropagationError
 from spacepool.orbits.elements import ElementSet
 from spacepool.orbits.frames import WGS84_A_KM, sunlit
-from spacepool.orbits.parallel import map_chunks
+from spacepool.orbits.parallel import Progress, map_chunks, step_chunks
 from spacepool.orbits.propagate import Propagator
 from spacepool.orbits.timebase import TimeBase, check_window, format_time, parse_time
 from spacepool.orbits.validity import AgeWarning, check_age
@@ -101,9 +100,6 @@ from spacepool.orbits.validity import AgeWarning, check_age
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
-
-Progress = Callable[[int, int], None]
-"""``progress(satellites_done, satellites_total)``, called after each chunk."""
 
 # Root tolerance on the interpolated function before the exact polish (s).
 DEFAULT_TOLERANCE_S = 1e-4
@@ -369,31 +365,19 @@ def _tasks(
     Sun's ITRS position is costly: nutation at every node)."""
     span_s = (end - start).total_seconds()
     sun = SunTrack(TimeBase.around(start, end), span_s)
-    steps = [imaging_step_s(e) for e in elements]
-    order = sorted(range(len(elements)), key=lambda i: steps[i])
     n_targets = len(geometry)
-    for step, group in groupby(order, key=lambda i: steps[i]):
-        members = [i for i in group if per_sat[i]]
-        samples = int(span_s / step) + 2
-        per_sensor = samples * n_targets
-        most = max(1, -(-len(members) // workers)) if workers > 1 else len(members)
-        k = 0
-        while k < len(members):
-            chunk = [members[k]]
-            load = len(per_sat[members[k]]) * per_sensor
-            k += 1
-            while (
-                k < len(members)
-                and len(chunk) < most
-                and load + len(per_sat[members[k]]) * per_sensor <= _CHUNK_ENTRIES
-            ):
-                load += len(per_sat[members[k]]) * per_sensor
-                chunk.append(members[k])
-                k += 1
-            yield (
-                tuple(elements[i] for i in chunk), tuple(per_sat[i] for i in chunk),
-                geometry, start, end, step, tolerance_s, covered, sun,
-            )  # fmt: skip
+    chunks = step_chunks(
+        [imaging_step_s(e) for e in elements],
+        (i for i in range(len(elements)) if per_sat[i]),
+        lambda i, step: len(per_sat[i]) * (int(span_s / step) + 2) * n_targets,
+        _CHUNK_ENTRIES,
+        workers=workers,
+    )
+    for step, chunk in chunks:
+        yield (
+            tuple(elements[i] for i in chunk), tuple(per_sat[i] for i in chunk),
+            geometry, start, end, step, tolerance_s, covered, sun,
+        )  # fmt: skip
 
 
 Evaluate = Callable[[IntArray, FloatArray], tuple[FloatArray, FloatArray]]
@@ -495,7 +479,7 @@ class _Chunk:
         n = self.seconds.size
         row, k = np.nonzero(rows.computed)
         sat = rows.sat[row]
-        outputs = func(rows, row, self.r[sat, :, k].T, self.v[sat, :, k].T)
+        outputs = func(rows, row, *self.hermite.samples(sat, k))  # contiguous (3, K)
         bad = ~np.isfinite(self.r[rows.sat, 0, :])
         arrays = []
         for i, out in enumerate(outputs):
@@ -941,6 +925,7 @@ __all__ = [
     "LookGeometry",
     "Opportunity",
     "OpportunityResult",
+    "Progress",
     "Sensor",
     "find_opportunities",
     "geocentric_nadir_deg",

@@ -3,8 +3,9 @@
 ``SatrecArray.sgp4`` holds the GIL, so threads do not add throughput; processes do.
 :func:`propagate_parallel` splits the satellites into chunks and runs
 :meth:`Propagator.grid` on each in a worker process. With the process backend the
-workers write their states straight into shared memory (``(S, 3, N)`` arrays the
-caller owns), so nothing but the element sets crosses a process boundary; with the
+workers write their states straight into memory-mapped files in shared memory
+(``(S, 3, N)`` arrays the result keeps, never copied), so nothing but the element
+sets crosses a process boundary; with the
 Dask backend (``dask.distributed``, the scale-out named in DESIGN.md) each chunk's
 arrays are returned through the scheduler, which also works across machines.
 
@@ -16,10 +17,12 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterator, Sequence
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from itertools import groupby
 from multiprocessing import get_context
-from multiprocessing.shared_memory import SharedMemory
 from typing import Any, Literal, TypeVar
 
 import numpy as np
@@ -33,6 +36,9 @@ R = TypeVar("R")
 
 FloatArray = NDArray[np.float64]
 Backend = Literal["processes", "dask"]
+
+Progress = Callable[[int, int], None]
+"""``progress(satellites_done, satellites_total)``, called after each chunk."""
 
 
 def chunk_bounds(count: int, chunks: int) -> list[tuple[int, int]]:
@@ -83,16 +89,25 @@ def _with_processes(
     executor: Executor | None,
 ) -> Ephemeris:
     n_sat, n = len(elements), seconds.size
-    float_bytes = n_sat * 3 * n * 8
-    blocks = [SharedMemory(create=True, size=max(float_bytes, 1)) for _ in range(2)]
-    errors = SharedMemory(create=True, size=max(n_sat * n, 1))
-    try:
-        names = (blocks[0].name, blocks[1].name, errors.name)
+    shapes = ((n_sat, 3, n), (n_sat, 3, n), (n_sat, n))
+    # Memory-mapped files in shared memory (/dev/shm where there is one): the workers
+    # write their rows into them and the result keeps the mapping, so the states are
+    # never copied. The files go when the folder does; the mappings stay valid.
+    shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    dtypes = (np.float64, np.float64, np.uint8)
+    with tempfile.TemporaryDirectory(
+        prefix="spacepool-", dir=shm, ignore_cleanup_errors=True
+    ) as folder:
+        paths = tuple(os.path.join(folder, name) for name in ("r", "v", "error"))
+        arrays = [
+            np.memmap(path, dtype=dtype, mode="w+", shape=shape)
+            for path, dtype, shape in zip(paths, dtypes, shapes, strict=True)
+        ]
         own = executor is None
         pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
         try:
             futures = [
-                pool.submit(_grid_into_shared, elements[a:b], timebase, seconds, names, n_sat, a)
+                pool.submit(_grid_into_files, elements[a:b], timebase, seconds, paths, n_sat, a)
                 for a, b in bounds
             ]
             for future in futures:
@@ -100,40 +115,27 @@ def _with_processes(
         finally:
             if own:
                 pool.shutdown()
-        r = np.ndarray((n_sat, 3, n), np.float64, buffer=blocks[0].buf).copy()
-        v = np.ndarray((n_sat, 3, n), np.float64, buffer=blocks[1].buf).copy()
-        e = np.ndarray((n_sat, n), np.uint8, buffer=errors.buf).copy()
-    finally:
-        for block in (*blocks, errors):
-            block.close()
-            block.unlink()
+    r, v, e = (np.asarray(a) for a in arrays)
     return Ephemeris(elements, timebase, seconds, r, v, e)
 
 
-def _grid_into_shared(
+def _grid_into_files(
     chunk: tuple[ElementSet, ...],
     timebase: TimeBase,
     seconds: FloatArray,
-    names: tuple[str, str, str],
+    paths: tuple[str, ...],
     n_sat: int,
     first: int,
 ) -> None:
-    """Worker: propagate ``chunk`` and write rows ``first...`` of the shared arrays."""
+    """Worker: propagate ``chunk`` into rows ``first...`` of the memory-mapped arrays."""
     n = seconds.size
-    eph = Propagator(chunk, timebase).grid(seconds)
-    blocks = [SharedMemory(name=name) for name in names]
-    try:
-        r = np.ndarray((n_sat, 3, n), np.float64, buffer=blocks[0].buf)
-        v = np.ndarray((n_sat, 3, n), np.float64, buffer=blocks[1].buf)
-        e = np.ndarray((n_sat, n), np.uint8, buffer=blocks[2].buf)
-        last = first + len(chunk)
-        r[first:last] = eph.r_itrs_km
-        v[first:last] = eph.v_itrs_km_s
-        e[first:last] = eph.error
-        del r, v, e
-    finally:
-        for block in blocks:
-            block.close()
+    r = np.memmap(paths[0], dtype=np.float64, mode="r+", shape=(n_sat, 3, n))
+    v = np.memmap(paths[1], dtype=np.float64, mode="r+", shape=(n_sat, 3, n))
+    e = np.memmap(paths[2], dtype=np.uint8, mode="r+", shape=(n_sat, n))
+    last = first + len(chunk)
+    # Straight into the shared arrays: no copy of the chunk's states.
+    Propagator(chunk, timebase).grid(seconds, out=(r[first:last], v[first:last], e[first:last]))
+    del r, v, e  # unmapped when dropped; the pages stay in the shared file
 
 
 def _grid_arrays(
@@ -178,6 +180,41 @@ def _with_dask(
     return Ephemeris(elements, timebase, seconds, r, v, e)
 
 
+def step_chunks(
+    steps: Sequence[float],
+    indices: Iterable[int],
+    cost: Callable[[int, float], int],
+    budget: int,
+    *,
+    workers: int = 1,
+) -> Iterator[tuple[float, list[int]]]:
+    """Satellites grouped by grid step, each group cut into chunks of bounded work.
+
+    ``steps[i]``: satellite ``i``'s grid step (s); ``indices``: the satellites to
+    search; ``cost(i, step)``: entries satellite ``i`` adds to a chunk of that step.
+    Yields ``(step, members)`` by increasing step, members in increasing index order;
+    a chunk's summed cost stays within ``budget`` (a satellite alone may exceed it),
+    and with ``workers > 1`` every group is cut into at least ``workers`` chunks (as
+    its size allows) so that all processes have work. One propagation grid serves a
+    chunk, so its satellites share a step.
+    """
+    order = sorted(indices, key=lambda i: (steps[i], i))
+    for step, group in groupby(order, key=lambda i: steps[i]):
+        members = list(group)
+        most = -(-len(members) // workers) if workers > 1 else len(members)
+        chunk: list[int] = []
+        load = 0
+        for i in members:
+            extra = cost(i, step)
+            if chunk and (load + extra > budget or len(chunk) >= most):
+                yield step, chunk
+                chunk, load = [], 0
+            chunk.append(i)
+            load += extra
+        if chunk:
+            yield step, chunk
+
+
 def map_chunks(
     func: Callable[..., R], tasks: Sequence[tuple[Any, ...]], *, workers: int = 1
 ) -> Iterator[R]:
@@ -189,12 +226,14 @@ def map_chunks(
     """
     if workers > 1 and len(tasks) > 1:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(func, *task) for task in tasks]
-            for future in futures:
-                yield future.result()
+            futures = deque(pool.submit(func, *task) for task in tasks)
+            while futures:
+                # Let go of each future once read: it would otherwise keep its result
+                # (e.g. a chunk's arrays) alive until the last one is done.
+                yield futures.popleft().result()
     else:
         for task in tasks:
             yield func(*task)
 
 
-__all__ = ["chunk_bounds", "map_chunks", "propagate_parallel"]
+__all__ = ["Progress", "chunk_bounds", "map_chunks", "propagate_parallel", "step_chunks"]

@@ -25,7 +25,6 @@ from skyfield.sgp4lib import theta_GMST1982
 
 from spacepool.errors import PropagationError
 from spacepool.orbits.elements import ElementSet
-from spacepool.orbits.frames import teme_to_itrs
 from spacepool.orbits.timebase import TimeBase
 
 FloatArray = NDArray[np.float64]
@@ -98,24 +97,33 @@ class Propagator:
     def __len__(self) -> int:
         return len(self.elements)
 
-    def grid(self, seconds: FloatArray) -> Ephemeris:
-        """All satellites at all ``seconds`` (shape ``(N,)``)."""
+    def grid(
+        self,
+        seconds: FloatArray,
+        *,
+        out: tuple[FloatArray, FloatArray, NDArray[np.uint8]] | None = None,
+    ) -> Ephemeris:
+        """All satellites at all ``seconds`` (shape ``(N,)``).
+
+        ``out``: arrays ``(S, 3, N)``, ``(S, 3, N)``, ``(S, N)`` to write the states and
+        error codes into (e.g. shared memory), which the result then holds.
+        """
         s = np.ascontiguousarray(seconds, dtype=np.float64)
         n_sat = len(self.elements)
+        if out is None:
+            out = (np.empty((n_sat, 3, s.size)), np.empty((n_sat, 3, s.size)),
+                   np.empty((n_sat, s.size), dtype=np.uint8))  # fmt: skip
+        r_itrs, v_itrs, error = out
         if self._array is None or s.size == 0:
-            empty = np.zeros((n_sat, 3, s.size))
-            return Ephemeris(
-                self.elements, self.timebase, s, empty, empty.copy(),
-                np.zeros((n_sat, s.size), np.uint8),
-            )  # fmt: skip
+            r_itrs[...] = 0.0
+            v_itrs[...] = 0.0
+            error[...] = 0
+            return Ephemeris(self.elements, self.timebase, s, r_itrs, v_itrs, error)
         jd, fr = self.timebase.jd_utc(s)
         ut1_w, ut1_f = self.timebase.jd_ut1(s)
         theta, theta_dot = theta_GMST1982(ut1_w, ut1_f)
         c, sn = np.cos(theta), np.sin(theta)
         omega = theta_dot / 86400.0  # rad/s; theta_dot is radians per day
-        r_itrs = np.empty((n_sat, 3, s.size))
-        v_itrs = np.empty((n_sat, 3, s.size))
-        error = np.empty((n_sat, s.size), dtype=np.uint8)
         for a, b, array in self._blocks:
             e, r, v = array.sgp4(jd, fr)  # (B, N), (B, N, 3), (B, N, 3) TEME
             error[a:b] = e
@@ -128,31 +136,39 @@ class Propagator:
         """Satellite ``sat_index[k]`` at ``seconds[k]`` for every ``k``.
 
         Returns ``(r_itrs_km (3, K), v_itrs_km_s (3, K), error (K,))``. One
-        vectorised ``sgp4_array`` call per distinct satellite.
+        vectorised ``sgp4_array`` call per distinct satellite, on contiguous slices of
+        the requests sorted by satellite; one rotation for all.
         """
         idx = np.asarray(sat_index, dtype=np.int64)
         s = np.asarray(seconds, dtype=np.float64)
         k = idx.size
-        r_teme = np.empty((3, k))
-        v_teme = np.empty((3, k))
-        err = np.zeros(k, dtype=np.uint8)
         if k == 0:
-            return r_teme, v_teme, err
+            return np.empty((3, 0)), np.empty((3, 0)), np.zeros(0, dtype=np.uint8)
         order = np.argsort(idx, kind="stable")
         sorted_idx = idx[order]
-        starts = np.flatnonzero(np.r_[True, np.diff(sorted_idx) != 0])
-        ends = np.r_[starts[1:], k]
-        jd, fr = self.timebase.jd_utc(s)
-        for a, b in zip(starts, ends, strict=True):
-            sel = order[a:b]
-            sat = self._satrecs[int(sorted_idx[a])]
-            e, r, v = sat.sgp4_array(jd[sel], fr[sel])
-            r_teme[:, sel] = r.T
-            v_teme[:, sel] = v.T
-            err[sel] = e
-        ut1_w, ut1_f = self.timebase.jd_ut1(s)
-        r_itrs, v_itrs = teme_to_itrs(r_teme, v_teme, ut1_w, ut1_f)
-        return r_itrs, v_itrs, err
+        sorted_s = s[order]
+        starts = np.flatnonzero(np.diff(sorted_idx, prepend=-1))
+        ends = np.append(starts[1:], k)
+        jd, fr = self.timebase.jd_utc(sorted_s)
+        r = np.empty((k, 3))
+        v = np.empty((k, 3))
+        err = np.empty(k, dtype=np.uint8)
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            err[a:b], r[a:b], v[a:b] = self._satrecs[int(sorted_idx[a])].sgp4_array(
+                jd[a:b], fr[a:b]
+            )
+        ut1_w, ut1_f = self.timebase.jd_ut1(sorted_s)
+        theta, theta_dot = theta_GMST1982(ut1_w, ut1_f)
+        r_itrs = np.empty((3, k))
+        v_itrs = np.empty((3, k))
+        # The inverse permutation puts every request back in its place.
+        _rotate_into(
+            r[None], v[None], np.cos(theta), np.sin(theta), theta_dot / 86400.0,
+            r_itrs[None], v_itrs[None], order,
+        )  # fmt: skip
+        out_err = np.empty(k, dtype=np.uint8)
+        out_err[order] = err
+        return r_itrs, v_itrs, out_err
 
 
 def _rotate_into(
@@ -163,26 +179,34 @@ def _rotate_into(
     omega: FloatArray,
     r_out: FloatArray,
     v_out: FloatArray,
+    place: IntArray | None = None,
 ) -> None:
     """TEME ``(B, N, 3)`` -> ITRS written into ``(B, 3, N)`` outputs, no temporaries
-    beyond one ``(B, N)`` buffer. Same rotation as :func:`frames.teme_to_itrs`."""
+    beyond one ``(B, N)`` buffer. Same rotation as :func:`frames.teme_to_itrs`. With
+    ``place`` (``(N,)``), time ``n`` of the inputs goes to column ``place[n]``."""
     x, y = r[:, :, 0], r[:, :, 1]
     vx, vy = v[:, :, 0], v[:, :, 1]
-    xr, yr = r_out[:, 0, :], r_out[:, 1, :]
-    vxr, vyr = v_out[:, 0, :], v_out[:, 1, :]
-    tmp = np.empty_like(xr)
+    if place is None:  # straight into the outputs
+        xr, yr, vxr, vyr = r_out[:, 0, :], r_out[:, 1, :], v_out[:, 0, :], v_out[:, 1, :]
+    else:
+        xr, yr, vxr, vyr = (np.empty_like(x) for _ in range(4))
+    tmp = np.empty_like(x)
     np.multiply(x, c, out=xr)
     xr += np.multiply(y, sn, out=tmp)
     np.multiply(y, c, out=yr)
     yr -= np.multiply(x, sn, out=tmp)
-    r_out[:, 2, :] = r[:, :, 2]
     np.multiply(vx, c, out=vxr)
     vxr += np.multiply(vy, sn, out=tmp)
     vxr += np.multiply(yr, omega, out=tmp)
     np.multiply(vy, c, out=vyr)
     vyr -= np.multiply(vx, sn, out=tmp)
     vyr -= np.multiply(xr, omega, out=tmp)
-    v_out[:, 2, :] = v[:, :, 2]
+    if place is None:
+        r_out[:, 2, :] = r[:, :, 2]
+        v_out[:, 2, :] = v[:, :, 2]
+        return
+    r_out[:, 0, place], r_out[:, 1, place], r_out[:, 2, place] = xr, yr, r[:, :, 2]
+    v_out[:, 0, place], v_out[:, 1, place], v_out[:, 2, place] = vxr, vyr, v[:, :, 2]
 
 
 def propagate(elements: Sequence[ElementSet], timebase: TimeBase, seconds: FloatArray) -> Ephemeris:
