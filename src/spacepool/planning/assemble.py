@@ -126,6 +126,7 @@ def assemble_plan(
         unserved=unserved,
         stages=tuple(stages),
         solve_time_s=solve_time_s,
+        warnings=inst.warnings,
     )
 
 

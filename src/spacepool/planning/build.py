@@ -3,10 +3,11 @@
 For each request, the instruments that meet its requirements (kind, resolution) are
 searched for imaging opportunities over the horizon
 (:func:`spacepool.access.imaging.find_opportunities`, nominal elements of the
-consortium's spacecraft); every opportunity that falls in a revisit period of the
-request becomes a :class:`~spacepool.planning.model.Candidate` of that period's
-demand. Station contacts come from :func:`spacepool.access.contacts.find_contacts`
-for every spacecraft and station that share a band.
+consortium's spacecraft unless others are given); every opportunity that falls in a
+revisit period of the request becomes a
+:class:`~spacepool.planning.model.Candidate` of that period's demand. Station
+contacts come from :func:`spacepool.access.contacts.find_contacts` for every
+spacecraft and station that share a band.
 
 How an instrument images depends on its spacecraft's pointing (scenario
 ``[[spacecraft]]``):
@@ -26,15 +27,30 @@ Assumed values (override them in the scenario where a field exists):
 demand's value times the opportunity's covered fraction of an area. The pointing
 angle used for transitions is the opportunity's smallest off-nadir angle (the side
 of the track is not known, so it is taken as positive).
+
+Engine calls. The engine evaluates every (sensor, target) pair of a call, so its
+cost grows with those pairs: each request is searched only with the sensors that can
+serve it. Every (spacecraft, sensor) pair is given the requests it may serve, and
+pairs with the same requests share one call (twin spacecraft such as
+Sentinel-2A/B/C); each spacecraft is propagated once per call, not once per
+requirement set. ``workers > 1`` spreads the calls over processes
+(:func:`spacepool.orbits.parallel.map_chunks`).
+
+What the engine reports goes into :attr:`Instance.warnings
+<spacepool.planning.model.Instance.warnings>` (and from there into the plan):
+element sets used beyond their validity (the engine's policy: warn, see
+:func:`spacepool.orbits.validity.check_age`) and SGP4 failures (the spacecraft's
+opportunities and contacts after the failure are missing).
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
 
 from spacepool._reading import seconds_between
 from spacepool.consortium import Instrument, Spacecraft
@@ -43,6 +59,13 @@ from spacepool.planning.plan import Plan
 from spacepool.planning.requests import AreaTarget, Request
 from spacepool.planning.scenario import Scenario, SpacecraftPlanning
 from spacepool.planning.solve import plan_from_candidates
+
+if TYPE_CHECKING:
+    from spacepool.access.contacts import ContactResult
+    from spacepool.access.imaging import Opportunity, OpportunityResult, Sensor
+    from spacepool.errors import PropagationError
+    from spacepool.orbits.elements import ElementSet
+    from spacepool.orbits.validity import AgeWarning
 
 # Assumed on-board memory when the scenario gives none (Gbit): the order of magnitude
 # of current Earth-observation mass memories; set memory_gbit per spacecraft.
@@ -55,6 +78,10 @@ GROUND_SPEED_KM_S: Final = 6.76
 # Opportunities shorter than this (s) are not planned (a grazing view).
 MIN_WINDOW_S: Final = 1.0
 MBIT_PER_GBIT: Final = 1000.0
+# Below this many (sensor, target) pairs the searches run in this process even when
+# workers are allowed: starting worker processes takes seconds (measured: the
+# flood example's ~60 pairs take well under a second in-process).
+PARALLEL_MIN_PAIRS: Final = 1000
 
 
 @dataclass(frozen=True)
@@ -67,65 +94,112 @@ class _Use:
     strip: bool
 
 
-def build_instance(scenario: Scenario, *, workers: int = 1) -> Instance:
+@dataclass(frozen=True)
+class _Asked:
+    """A request with what every candidate of it needs: its demands, their periods
+    (s from the horizon start) and the acquisition time."""
+
+    request: Request
+    demands: tuple[Demand, ...]
+    slots_s: tuple[tuple[float, float], ...]
+    duration_s: float
+
+
+def build_instance(
+    scenario: Scenario,
+    *,
+    workers: int = 1,
+    elements: Mapping[int, ElementSet] | None = None,
+) -> Instance:
     """The planning instance of ``scenario`` (opportunities and contacts computed
-    over its horizon)."""
+    over its horizon). ``elements`` (by NORAD id) replace the nominal elements of
+    those spacecraft, e.g. the newest uploaded sets of the data service.
+    ``workers > 1`` runs the engine's searches in that many processes.
+
+    Element sets used beyond their validity and SGP4 failures do not stop the build:
+    they are listed in the instance's ``warnings``.
+    """
     from spacepool.access.contacts import find_contacts
-    from spacepool.access.imaging import Sensor, find_opportunities
+    from spacepool.access.imaging import Sensor
+    from spacepool.orbits.parallel import map_chunks
 
     consortium = scenario.consortium
     planning = {p.id: p for p in scenario.spacecraft}
     fleet = list(consortium.fleet)
-    elements = [sc.element_set() for sc in fleet]
-    by_norad = {sc.norad_id: sc for sc in fleet}
+    given = elements or {}
+    chosen = {sc.norad_id: given.get(sc.norad_id) or sc.element_set() for sc in fleet}
+    asked = [_asked(scenario, request) for request in scenario.requests]
+    targets = {a.request.id: a.request.target.to_access(a.request.id) for a in asked}
+
+    # (spacecraft index, sensor) -> the requests it may serve
+    serves: dict[tuple[int, Sensor], list[str]] = defaultdict(list)
+    uses: dict[tuple[int, str], _Use] = {}
+    for k, sc in enumerate(fleet):
+        agile = _agile(planning.get(sc.id))
+        for instrument in sc.instruments:
+            for a in asked:
+                if not _meets(instrument, a.request):
+                    continue
+                sensor, strip = _sensor(Sensor, instrument, a.request, agile)
+                serves[k, sensor].append(a.request.id)
+                uses[k, instrument.id] = _Use(sc, instrument, agile, strip)
+    # pairs with the same requests share one engine call
+    calls: dict[tuple[str, ...], list[tuple[int, Sensor]]] = defaultdict(list)
+    for pair, ids in serves.items():
+        calls[tuple(ids)].append(pair)
+    tasks = []
+    for request_ids, pairs in calls.items():
+        members = sorted({k for k, _ in pairs})
+        tasks.append(
+            (
+                tuple(chosen[fleet[k].norad_id] for k in members),
+                tuple(tuple(s for k2, s in pairs if k2 == k) for k in members),
+                tuple(targets[i] for i in request_ids),
+                scenario.start,
+                scenario.end,
+            )
+        )
+    # largest calls first, so that parallel workers finish together
+    tasks.sort(key=lambda task: -len(task[2]) * sum(len(s) for s in task[1]))
+    pairs_total = sum(len(task[2]) * sum(len(s) for s in task[1]) for task in tasks)
+    processes = workers if pairs_total >= PARALLEL_MIN_PAIRS else 1
+    by_norad = {sc.norad_id: k for k, sc in enumerate(fleet)}
+    found: dict[str, list[tuple[Opportunity, _Use]]] = defaultdict(list)
+    age: dict[int, AgeWarning] = {}
+    failures: dict[str, PropagationError] = {}
+    for result in map_chunks(_search, tasks, workers=processes):
+        for opportunity in result:
+            use = uses[by_norad[opportunity.norad_id], opportunity.instrument]
+            found[opportunity.target].append((opportunity, use))
+        age.update((w.norad_id, w) for w in result.age_warnings)
+        failures.update((f.satellite, f) for f in result.failures)
+
     demands: list[Demand] = []
     candidates: list[Candidate] = []
-    groups: dict[tuple[Any, ...], list[Request]] = defaultdict(list)
-    for request in scenario.requests:
-        demands.extend(request.demands())
-        r = request.requirements
-        groups[(r.kinds, r.max_resolution_m, r.max_off_nadir_deg, r.min_sun_elevation_deg)].append(
-            request
-        )
     used: set[str] = set()
-    for group in groups.values():
-        first = group[0]
-        uses: dict[tuple[str, str], _Use] = {}
-        sensors: list[list[Any]] = []
-        for sc in fleet:
-            agile = _agile(planning.get(sc.id))
-            per_sat = []
-            for instrument in sc.instruments:
-                if not _meets(instrument, first):
-                    continue
-                sensor, strip = _sensor(Sensor, instrument, first, agile)
-                per_sat.append(sensor)
-                uses[sc.id, instrument.id] = _Use(sc, instrument, agile, strip)
-            sensors.append(per_sat)
-        if not uses:
-            continue
-        targets = [_access_target(request) for request in group]
-        found = find_opportunities(
-            elements,
-            targets,
-            scenario.start,
-            scenario.end,
-            sensors=sensors,
-            workers=workers,
+    rank = {sc.id: k for k, sc in enumerate(fleet)}
+    for a in asked:
+        demands.extend(a.demands)
+        mine = sorted(
+            found[a.request.id],
+            key=lambda item: (
+                item[0].start,
+                rank[item[1].spacecraft.id],
+                item[1].instrument.id,
+            ),
         )
-        by_request: dict[str, list[Any]] = defaultdict(list)
-        for opportunity in found:
-            by_request[opportunity.target].append(opportunity)
-        for request in group:
-            for opportunity in by_request[request.id]:
-                sc = by_norad[opportunity.norad_id]
-                use = uses[sc.id, opportunity.instrument]
-                made = _candidates(scenario, request, opportunity, use, len(candidates))
-                candidates.extend(made)
-                if made:
-                    used.add(sc.id)
+        for opportunity, use in mine:
+            made = _candidates(scenario, a, opportunity, use, len(candidates))
+            candidates.extend(made)
+            if made:
+                used.add(use.spacecraft.id)
     satellites = tuple(_satellite(sc, planning.get(sc.id)) for sc in fleet)
-    contacts = _contacts(scenario, [sc for sc in fleet if sc.id in used], find_contacts)
+    contacts, contact_result = _contacts(
+        scenario, [sc for sc in fleet if sc.id in used], find_contacts, chosen
+    )
+    if contact_result is not None:
+        age.update((w.norad_id, w) for w in contact_result.age_warnings)
+        failures.update((f.satellite, f) for f in contact_result.failures)
     return Instance(
         start=scenario.start,
         horizon_s=scenario.horizon_s,
@@ -137,7 +211,44 @@ def build_instance(scenario: Scenario, *, workers: int = 1) -> Instance:
         entitlements=dict(scenario.entitlements),
         fairness=scenario.fairness,
         name=scenario.name,
+        warnings=_warnings(age, failures),
     )
+
+
+def _search(
+    elements: tuple[ElementSet, ...],
+    sensors: tuple[tuple[Sensor, ...], ...],
+    targets: tuple[Any, ...],
+    start: datetime,
+    end: datetime,
+) -> OpportunityResult:
+    """One engine call (module level, so that worker processes can run it)."""
+    from spacepool.access.imaging import find_opportunities
+
+    return find_opportunities(elements, targets, start, end, sensors=sensors)
+
+
+def _warnings(
+    age: Mapping[int, AgeWarning], failures: Mapping[str, PropagationError]
+) -> tuple[str, ...]:
+    out = [f"element age: {w.message}" for _, w in sorted(age.items())]
+    out += [
+        f"propagation: {f.satellite}: SGP4 error {f.error_code} ({f.meaning}); its "
+        "opportunities and contacts after the failure are missing"
+        for _, f in sorted(failures.items())
+    ]
+    return tuple(out)
+
+
+def _asked(scenario: Scenario, request: Request) -> _Asked:
+    demands = request.demands()
+    slots = []
+    for demand in demands:
+        first, last = request.slot_window(demand.slot)
+        slots.append(
+            (seconds_between(scenario.start, first), seconds_between(scenario.start, last))
+        )
+    return _Asked(request, demands, tuple(slots), _duration_s(request))
 
 
 def _agile(planning: SpacecraftPlanning | None) -> bool:
@@ -181,10 +292,6 @@ def _sensor(
     return sensor, True
 
 
-def _access_target(request: Request) -> Any:
-    return request.target.to_access(request.id)
-
-
 def _duration_s(request: Request) -> float:
     if isinstance(request.target, AreaTarget):
         area_km2 = request.target.to_access(request.id).area_km2
@@ -193,28 +300,25 @@ def _duration_s(request: Request) -> float:
 
 
 def _candidates(
-    scenario: Scenario, request: Request, opportunity: Any, use: _Use, first_index: int
+    scenario: Scenario, asked: _Asked, opportunity: Opportunity, use: _Use, first_index: int
 ) -> list[Candidate]:
     opp_start = seconds_between(scenario.start, opportunity.start)
     opp_end = seconds_between(scenario.start, opportunity.end)
     best = seconds_between(scenario.start, opportunity.best_time)
     if opp_end - opp_start < MIN_WINDOW_S:
         return []
-    r = request.requirements
+    r = asked.request.requirements
     if (
         not use.agile
         and r.max_off_nadir_deg is not None
         and opportunity.min_off_nadir_deg > r.max_off_nadir_deg
     ):
         return []
-    duration = min(_duration_s(request), opp_end - opp_start)
+    duration = min(asked.duration_s, opp_end - opp_start)
     fraction = opportunity.covered_fraction
     quality = 1.0 if fraction is None else float(fraction)
     out: list[Candidate] = []
-    for demand in request.demands():
-        slot_start, slot_end = (
-            seconds_between(scenario.start, t) for t in request.slot_window(demand.slot)
-        )
+    for demand, (slot_start, slot_end) in zip(asked.demands, asked.slots_s, strict=True):
         if use.agile:
             earliest = max(opp_start, slot_start)
             latest = min(opp_end, slot_end) - duration
@@ -227,7 +331,7 @@ def _candidates(
         sc, instrument = use.spacecraft, use.instrument
         out.append(
             Candidate(
-                id=f"{demand.id}@{sc.id}/{instrument.id}/{first_index + len(out)}",
+                id=f"{demand.id}:{sc.id}/{instrument.id}/{first_index + len(out)}",
                 demand=demand.id,
                 satellite=sc.id,
                 instrument=instrument.id,
@@ -255,15 +359,23 @@ def _satellite(sc: Spacecraft, planning: SpacecraftPlanning | None) -> Satellite
 
 
 def _contacts(
-    scenario: Scenario, spacecraft: Sequence[Spacecraft], find_contacts: Any
-) -> tuple[StationContact, ...]:
+    scenario: Scenario,
+    spacecraft: Sequence[Spacecraft],
+    find_contacts: Any,
+    elements: Mapping[int, ElementSet],
+) -> tuple[tuple[StationContact, ...], ContactResult | None]:
+    # in this process: the contacts of a whole fleet over days take a fraction of a
+    # second, less than starting worker processes
     if not spacecraft:
-        return ()
+        return (), None
     stations = list(scenario.consortium.stations)
     by_name = {s.name: s for s in stations}
     by_norad = {sc.norad_id: sc for sc in spacecraft}
     result = find_contacts(
-        [sc.element_set() for sc in spacecraft], stations, scenario.start, scenario.end
+        [elements[sc.norad_id] for sc in spacecraft],
+        stations,
+        scenario.start,
+        scenario.end,
     )
     out: list[StationContact] = []
     count: dict[tuple[str, str], int] = defaultdict(int)
@@ -280,7 +392,7 @@ def _contacts(
         count[sc.id, station.id] += 1
         out.append(
             StationContact(
-                id=f"{sc.id}@{station.id}#{k}",
+                id=f"{sc.id}:{station.id}#{k}",
                 satellite=sc.id,
                 station=station.id,
                 start_s=start_s,
@@ -288,7 +400,7 @@ def _contacts(
                 rate_mbps=min(sc.downlink_rate_mbps, station.downlink_rate_mbps),
             )
         )
-    return tuple(out)
+    return tuple(out), result
 
 
 def plan_scenario(
@@ -301,7 +413,7 @@ def plan_scenario(
 ) -> Plan:
     """Build the instance of ``scenario`` and plan it (see
     :func:`~spacepool.planning.solve.plan_from_candidates`)."""
-    instance = build_instance(scenario)
+    instance = build_instance(scenario, workers=workers)
     return plan_from_candidates(
         instance, solver=solver, time_limit_s=time_limit_s, seed=seed, workers=workers
     )

@@ -214,6 +214,8 @@ def plan_html(plan: Plan) -> str:
         [(u.demand, u.partner, u.reason, u.message) for u in plan.unserved],
     )
     title = html.escape(plan.name or "spacepool plan")
+    warnings = "".join(f"<li>{html.escape(w)}</li>" for w in plan.warnings)
+    warnings = f'<h2>Warnings</h2>\n<ul class="warnings">{warnings}</ul>\n' if warnings else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>
@@ -225,7 +227,7 @@ svg {{ max-width: 100%; height: auto; }}
 </style></head><body>
 <h1>{title}</h1>
 <p>{html.escape(plan.message)}</p>
-{summary}
+{warnings}{summary}
 <h2>Stages</h2>
 {stages}
 <h2>Fairness</h2>

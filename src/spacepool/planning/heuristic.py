@@ -46,6 +46,9 @@ _NOISE = 0.3
 _MAX_ITERATIONS = 100_000
 # Stop after this many iterations without a better plan (at least), or 20 per demand.
 _PATIENCE = 200
+# Most acquisitions one random or fairness ruin removes: on large plans a ruin of a
+# fifth of everything is a restart, not a neighbourhood.
+_MAX_RUIN = 40
 
 
 class FairnessRule:
@@ -94,28 +97,13 @@ class FairnessRule:
         return (*head, leximin_key(utilities), total)
 
 
-def _density(prep: Prepared, d: int) -> float:
-    best = 0.0
-    for i in prep.demand_candidates[d]:
-        pc = prep.candidates[i]
-        if pc.windows and pc.pieces:
-            best = max(best, pc.candidate.value / (pc.candidate.duration_s + 1.0))
-    return best
-
-
 def _candidate_order(prep: Prepared, d: int, rng: random.Random | None) -> list[int]:
-    usable = [
-        i
-        for i in prep.demand_candidates[d]
-        if prep.candidates[i].windows and prep.candidates[i].pieces
-    ]
-
     def key(i: int) -> tuple[float, int]:
         pc = prep.candidates[i]
         noise = 1.0 + (rng.uniform(-_NOISE, _NOISE) if rng is not None else 0.0)
         return (-pc.candidate.value * noise, pc.earliest)
 
-    return sorted(usable, key=key)
+    return sorted(prep.usable[d], key=key)
 
 
 def _try_demand(schedule: Schedule, d: int, rng: random.Random | None) -> bool:
@@ -139,7 +127,7 @@ def fill(
     prep = schedule.prep
     inst = prep.instance
     pool = list(range(len(inst.demands))) if demands is None else demands
-    density = {d: _density(prep, d) for d in pool}
+    density = prep.density
 
     def priority(d: int) -> float:
         noise = 1.0 + (rng.uniform(-_NOISE, _NOISE) if rng is not None else 0.0)
@@ -220,14 +208,15 @@ def estimate_fairness_inputs(prep: Prepared) -> tuple[dict[str, float], float]:
     return ideals, math.fsum(received_values(total)[0].values())
 
 
-def _ruin(schedule: Schedule, fairness: FairnessRule, rng: random.Random) -> None:
+def _ruin(schedule: Schedule, fairness: FairnessRule, rng: random.Random) -> set[int]:
+    """Remove some acquisitions; return the satellites they were on."""
     chosen = sorted(schedule.start)
     if not chosen:
-        return
+        return set()
     prep = schedule.prep
     move = rng.random()
     if move < 0.4:
-        count = rng.randint(1, max(1, len(chosen) // 5))
+        count = rng.randint(1, max(1, min(len(chosen) // 5, _MAX_RUIN)))
         victims = rng.sample(chosen, min(count, len(chosen)))
     elif move < 0.8 or fairness.mode == "none":
         pivot = rng.choice(chosen)
@@ -236,9 +225,8 @@ def _ruin(schedule: Schedule, fairness: FairnessRule, rng: random.Random) -> Non
         centre = schedule.start[pivot]
         victims = [
             i
-            for i in chosen
-            if prep.candidates[i].satellite == satellite
-            and abs(schedule.start[i] - centre) <= width
+            for i in schedule.by_satellite.get(satellite, ())
+            if abs(schedule.start[i] - centre) <= width
         ]
     else:
         received, _ = received_values(schedule)
@@ -247,9 +235,12 @@ def _ruin(schedule: Schedule, fairness: FairnessRule, rng: random.Random) -> Non
             key=lambda p: fairness.utility(p, received.get(p, 0.0)),
         )
         theirs = [i for i in chosen if prep.candidates[i].partner == rich]
-        victims = rng.sample(theirs, max(1, len(theirs) // 3)) if theirs else []
+        count = min(max(1, len(theirs) // 3), _MAX_RUIN)
+        victims = rng.sample(theirs, count) if theirs else []
+    touched = {prep.candidates[i].satellite for i in victims}
     for i in victims:
         schedule.remove(i)
+    return touched
 
 
 def local_search(
@@ -270,14 +261,13 @@ def local_search(
     current, current_key = best, best_key
     iterations = since_best = 0
     patience = max(_PATIENCE, 20 * len(instance.demands))
-    servable = [
-        d
-        for d in range(len(instance.demands))
-        if any(
-            prep.candidates[i].windows and prep.candidates[i].pieces
-            for i in prep.demand_candidates[d]
-        )
-    ]
+    servable = [d for d in range(len(instance.demands)) if prep.usable[d]]
+    # the demands that can use each satellite: a refill after a ruin tries those of
+    # the satellites it touched (elsewhere nothing has changed)
+    on_satellite: list[list[int]] = [[] for _ in instance.satellites]
+    for d in servable:
+        for k in sorted({prep.candidates[i].satellite for i in prep.usable[d]}):
+            on_satellite[k].append(d)
     while (
         iterations < max_iterations
         and since_best < patience
@@ -288,8 +278,9 @@ def local_search(
         iterations += 1
         since_best += 1
         trial = current.copy()
-        _ruin(trial, fairness, rng)
-        fill(trial, fairness, rng=rng, deadline=deadline)
+        touched = _ruin(trial, fairness, rng)
+        pool = sorted({d for k in touched for d in on_satellite[k] if d not in trial.served})
+        fill(trial, fairness, rng=rng, demands=pool, deadline=deadline)
         key = fairness.key(trial)
         if key >= current_key:
             current, current_key = trial, key
@@ -342,13 +333,9 @@ def solve_heuristic(
 
 def value_bound(prep: Prepared) -> float:
     """Sum over demands of the best value of a candidate that is not blocked and has
-    a downlink: no plan can deliver more."""
-    total = 0.0
-    for d in range(len(prep.instance.demands)):
-        values = [
-            prep.candidates[i].candidate.value
-            for i in prep.demand_candidates[d]
-            if prep.candidates[i].windows and prep.candidates[i].pieces
-        ]
-        total += max(values, default=0.0)
-    return total
+    a downlink: no plan can deliver more. (It is the optimum of the LP relaxation
+    that keeps only "at most one candidate per demand".)"""
+    return math.fsum(
+        max((prep.candidates[i].candidate.value for i in members), default=0.0)
+        for members in prep.usable
+    )

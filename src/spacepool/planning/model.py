@@ -313,7 +313,9 @@ class Instance:
 
     Construction checks the references and ranges and raises
     :class:`~spacepool.errors.ScenarioError` naming the field
-    (``candidates[4].satellite``).
+    (``candidates[4].satellite``). ``warnings``: what the instance's builder wants
+    the plan's reader to know (element sets used beyond their validity, SGP4
+    failures); the plan carries them.
     """
 
     start: datetime
@@ -326,6 +328,7 @@ class Instance:
     entitlements: Mapping[str, float] = field(default_factory=dict, hash=False)
     fairness: str = "none"
     name: str = ""
+    warnings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _check_instance(self)
@@ -352,6 +355,7 @@ class Instance:
             "candidates": [c.to_dict() for c in self.candidates],
             "contacts": [c.to_dict() for c in self.contacts],
             "blocks": [b.to_dict() for b in self.blocks],
+            "warnings": list(self.warnings),
         }
 
     @classmethod
@@ -368,6 +372,7 @@ class Instance:
         candidates = tuple(Candidate._read(x) for x in r.table_list("candidates"))
         contacts = tuple(StationContact._read(x) for x in r.table_list("contacts", required=False))
         blocks = tuple(Block._read(x) for x in r.table_list("blocks", required=False))
+        warnings = r.text_list("warnings", ())
         r.finish()
         return cls(
             start=start,
@@ -380,6 +385,7 @@ class Instance:
             entitlements=entitlements,
             fairness=fairness,
             name=name,
+            warnings=warnings,
         )
 
 

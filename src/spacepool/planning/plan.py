@@ -270,7 +270,9 @@ class Plan:
 
     ``objective``: total delivered value (activations included); ``bound``: an upper
     bound of it from the last stage (``None`` when unknown); ``gap``:
-    ``(bound - objective) / max(bound, 1e-9)``.
+    ``(bound - objective) / max(bound, 1e-9)``. ``warnings``: what the inputs'
+    builder reported (element sets used beyond their validity, SGP4 failures), one
+    sentence each.
     """
 
     name: str
@@ -290,6 +292,7 @@ class Plan:
     unserved: tuple[Unserved, ...]
     stages: tuple[Stage, ...]
     solve_time_s: float
+    warnings: tuple[str, ...] = ()
 
     @property
     def total_value(self) -> float:
@@ -332,6 +335,7 @@ class Plan:
             "acquisitions": [a.to_dict() for a in self.acquisitions],
             "downlinks": [d.to_dict() for d in self.downlinks],
             "unserved": [u.to_dict() for u in self.unserved],
+            "warnings": list(self.warnings),
         }
 
     @classmethod
@@ -356,6 +360,7 @@ class Plan:
             unserved=tuple(Unserved.from_dict(u) for u in data["unserved"]),
             stages=tuple(Stage.from_dict(s) for s in data["stages"]),
             solve_time_s=float(data["solve_time_s"]),
+            warnings=tuple(str(w) for w in data.get("warnings", ())),
         )
 
 

@@ -22,8 +22,10 @@ end; a later downlink is not planned (it would hold memory for the longest time)
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Final
 
 from spacepool.planning.model import Block, Candidate, Instance, StationContact
@@ -109,6 +111,23 @@ class Prepared:
         self.satellite_pieces: list[list[int]] = [[] for _ in instance.satellites]
         for piece in self.pieces:
             self.satellite_pieces[piece.satellite].append(piece.index)
+        # pieces are in order of start: their starts, and the longest piece, let a
+        # candidate skip at once the pieces that end before it does
+        self._piece_starts = [
+            [self.pieces[p].start for p in members] for members in self.satellite_pieces
+        ]
+        self._longest_piece = [
+            max((self.pieces[p].end - self.pieces[p].start for p in members), default=0)
+            for members in self.satellite_pieces
+        ]
+        self._piece_rows = [
+            [(p, self.pieces[p].start, self.pieces[p].end, self.pieces[p].contact.rate_mbps)
+             for p in members]
+            for members in self.satellite_pieces
+        ]  # fmt: skip
+        # the longest an acquisition's data can stay on board: from its earliest
+        # start to the end of its last eligible contact piece (set by _prepare)
+        self.max_hold = [0 for _ in instance.satellites]
         instruments: dict[tuple[str, str], int] = {}
         self.candidates: list[PreparedCandidate] = []
         for index, cand in enumerate(instance.candidates):
@@ -116,6 +135,7 @@ class Prepared:
             instrument = instruments.setdefault(key, len(instruments))
             self.candidates.append(self._prepare(index, cand, instrument))
         self.instruments = list(instruments)
+        self._max_transition: dict[int, int] = {}
         self.instrument_candidates: list[list[int]] = [[] for _ in self.instruments]
         self.demand_candidates: list[list[int]] = [[] for _ in instance.demands]
         self.satellite_candidates: list[list[int]] = [[] for _ in instance.satellites]
@@ -124,6 +144,15 @@ class Prepared:
             if pc.windows:
                 self.instrument_candidates[pc.instrument].append(pc.index)
                 self.satellite_candidates[pc.satellite].append(pc.index)
+        # the one strip shared by every candidate of an instrument (None: none, or
+        # several), and the longest acquisition: both bound whom a candidate can meet
+        self.instrument_strip: list[str | None] = []
+        self.longest: list[int] = []
+        for members in self.instrument_candidates:
+            strips = {self.candidates[i].candidate.strip for i in members}
+            only = strips.pop() if len(strips) == 1 else None
+            self.instrument_strip.append(only)
+            self.longest.append(max((self.candidates[i].size for i in members), default=0))
 
     def _prepare(self, index: int, cand: Candidate, instrument: int) -> PreparedCandidate:
         inst = self.instance
@@ -144,13 +173,21 @@ class Prepared:
         pieces: list[tuple[int, int]] = []
         if windows:
             earliest_end = windows[0][0] + size
-            for p in self.satellite_pieces[satellite]:
-                piece = self.pieces[p]
-                need = math.ceil(cand.volume_mbit / piece.contact.rate_mbps / TICK_S)
-                if piece.end - need >= max(earliest_end, piece.start):
+            first = bisect_left(
+                self._piece_starts[satellite], earliest_end - self._longest_piece[satellite]
+            )
+            volume = cand.volume_mbit
+            last_end = 0
+            for p, start, end, rate in self._piece_rows[satellite][first:]:
+                need = math.ceil(volume / rate / TICK_S)
+                if end - need >= (earliest_end if earliest_end > start else start):
                     pieces.append((p, need))
+                    last_end = max(last_end, end)
                     if len(pieces) == MAX_DOWNLINK_CHOICES:
                         break
+            hold = last_end - windows[0][0]
+            if pieces and hold > self.max_hold[satellite]:
+                self.max_hold[satellite] = hold
         return PreparedCandidate(
             index=index,
             candidate=cand,
@@ -168,6 +205,30 @@ class Prepared:
             blocked_by=tuple(blocked_by),
         )
 
+    @cached_property
+    def usable(self) -> list[list[int]]:
+        """Per demand, its candidates that are not blocked and have a downlink."""
+        return [
+            [i for i in members if self.candidates[i].windows and self.candidates[i].pieces]
+            for members in self.demand_candidates
+        ]
+
+    @cached_property
+    def density(self) -> list[float]:
+        """Per demand, the best value per second (plus 1 s) of a usable candidate;
+        0 when it has none (the greedy's priority)."""
+        return [
+            max(
+                (
+                    self.candidates[i].candidate.value
+                    / (self.candidates[i].candidate.duration_s + 1.0)
+                    for i in members
+                ),
+                default=0.0,
+            )
+            for members in self.usable
+        ]
+
     def transition(self, first: int, second: int) -> int:
         """Ticks needed between the end of ``first`` and the start of ``second``."""
         a = self.candidates[first]
@@ -182,6 +243,11 @@ class Prepared:
     def max_transition(self, instrument: int) -> int:
         """An upper bound of the transition ticks between two candidates of one
         instrument."""
+        if instrument not in self._max_transition:
+            self._max_transition[instrument] = self._widest_transition(instrument)
+        return self._max_transition[instrument]
+
+    def _widest_transition(self, instrument: int) -> int:
         members = self.instrument_candidates[instrument]
         if not members:
             return 0

@@ -145,7 +145,12 @@ class Scenario:
 
 
 def load_scenario(path: Path | str) -> Scenario:
-    """Read and check a scenario file (TOML)."""
+    """Read and check a scenario file (TOML).
+
+    Every mistake raises :class:`~spacepool.errors.ScenarioError` whose message
+    starts with the file and the field, e.g.
+    ``flood.toml: requests[3].window.end: must lie within the horizon ...``.
+    """
     path = Path(path)
     try:
         text = path.read_text("utf-8")
@@ -155,7 +160,10 @@ def load_scenario(path: Path | str) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"not valid TOML: {exc}", field=str(path)) from None
-    return Scenario.from_dict(data, base_dir=path.parent)
+    try:
+        return Scenario.from_dict(data, base_dir=path.parent)
+    except ScenarioError as exc:
+        raise ScenarioError(exc.reason, field=exc.field, source=str(path)) from None
 
 
 def _read_scenario(r: Reader, base_dir: Path) -> Scenario:

@@ -16,9 +16,12 @@ each unserved demand could not be added. The rules are those of the CP-SAT model
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 
 from spacepool.planning.prepare import Prepared
+
+Busy = tuple[int, int, int]  # (start tick, end tick, piece) of a downlink
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,14 @@ class Outcome:
 
 @dataclass
 class Schedule:
-    """Placed acquisitions (start ticks, assigned piece) and downlinks per piece."""
+    """Placed acquisitions (start ticks, assigned piece) and downlinks per piece.
+
+    Besides the plain maps, it keeps sorted indexes so that a query looks only at
+    what can interact with the candidate: per instrument the placed starts, per
+    station and per satellite the downlinks in time order (each list is free of
+    overlaps, so a search starts one entry before the time of interest), and per
+    satellite the placed starts and the data volume on board.
+    """
 
     prep: Prepared
     start: dict[int, int] = field(default_factory=dict)
@@ -54,6 +64,11 @@ class Schedule:
     members: dict[int, list[int]] = field(default_factory=dict)
     by_instrument: dict[int, list[int]] = field(default_factory=dict)
     by_satellite: dict[int, list[int]] = field(default_factory=dict)
+    starts: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    station_downlinks: dict[str, list[Busy]] = field(default_factory=dict)
+    satellite_downlinks: dict[int, list[Busy]] = field(default_factory=dict)
+    volume_kbit: dict[int, int] = field(default_factory=dict)
+    satellite_starts: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
     def copy(self) -> Schedule:
         return Schedule(
@@ -65,6 +80,11 @@ class Schedule:
             members={k: list(v) for k, v in self.members.items()},
             by_instrument={k: list(v) for k, v in self.by_instrument.items()},
             by_satellite={k: list(v) for k, v in self.by_satellite.items()},
+            starts={k: list(v) for k, v in self.starts.items()},
+            station_downlinks={k: list(v) for k, v in self.station_downlinks.items()},
+            satellite_downlinks={k: list(v) for k, v in self.satellite_downlinks.items()},
+            volume_kbit=dict(self.volume_kbit),
+            satellite_starts={k: list(v) for k, v in self.satellite_starts.items()},
         )
 
     # --- queries -----------------------------------------------------------------
@@ -75,14 +95,24 @@ class Schedule:
         prep = self.prep
         pc = prep.candidates[index]
         windows = list(pc.windows)
+        strip = pc.candidate.strip
+        if strip is not None and prep.instrument_strip[pc.instrument] == strip:
+            return windows, []  # one swath strip: every acquisition may overlap
+        placed = self.starts.get(pc.instrument, [])
+        if not placed or not windows:
+            return windows, []
+        reach = prep.longest[pc.instrument] + prep.max_transition(pc.instrument)
+        first = bisect_left(placed, (pc.earliest - reach,))
         blockers: list[int] = []
-        for j in self.by_instrument.get(pc.instrument, ()):
+        for start_j, j in placed[first:]:
+            if start_j > pc.latest + pc.size + reach:
+                break
             if prep.same_strip(index, j):
                 continue
             pj = prep.candidates[j]
             # index before j: s + size + transition <= start_j; after: s >= end_j + transition
-            lo = self.start[j] - pc.size - prep.transition(index, j) + 1
-            hi = self.start[j] + pj.size + prep.transition(j, index) - 1
+            lo = start_j - pc.size - prep.transition(index, j) + 1
+            hi = start_j + pj.size + prep.transition(j, index) - 1
             if lo > hi or hi < pc.earliest or lo > pc.latest:
                 continue
             cut: list[tuple[int, int]] = []
@@ -100,20 +130,6 @@ class Schedule:
                 blockers.append(j)
             windows = cut
         return windows, blockers
-
-    def _busy(self, piece: int) -> list[tuple[int, int, int]]:
-        """Downlinks (start, end, piece) sharing the station or satellite of ``piece``."""
-        prep = self.prep
-        own = prep.pieces[piece]
-        out = []
-        for p, (s, e) in self.downlink.items():
-            if p == piece:
-                continue
-            other = prep.pieces[p]
-            if other.station == own.station or other.satellite == own.satellite:
-                out.append((s, e, p))
-        out.sort()
-        return out
 
     def _downlink_options(
         self, index: int, end: int
@@ -148,8 +164,24 @@ class Schedule:
     def _earliest_gap(
         self, piece: int, start: int, length: int, limit: int, busy: set[int]
     ) -> int | None:
+        """The earliest tick ``>= start`` at which a downlink of ``length`` ticks on
+        ``piece`` ends by ``limit`` without meeting another downlink at its station
+        or of its satellite; the pieces met on the way join ``busy``."""
+        own = self.prep.pieces[piece]
+        met: list[Busy] = []
+        for entries in (
+            self.station_downlinks.get(own.station, []),
+            self.satellite_downlinks.get(own.satellite, []),
+        ):
+            k = max(0, bisect_left(entries, (start,)) - 1)
+            for entry in entries[k:]:
+                if entry[0] >= limit:
+                    break
+                if entry[2] != piece and entry[1] > start:
+                    met.append(entry)
+        met.sort()
         t = start
-        for s, e, p in self._busy(piece):
+        for s, e, p in met:
             if e <= t:
                 continue
             if s >= t + length:
@@ -179,12 +211,38 @@ class Schedule:
         if extra is not None:
             events.append((extra[0], extra[2]))
             events.append((extra[1], -extra[2]))
-        events.sort()  # at equal ticks, releases (negative) come before additions
-        level = peak = 0
-        for _, delta in events:
-            level += delta
-            peak = max(peak, level)
-        return peak
+        return _peak(events, None)
+
+    def memory_fits(self, index: int, start: int, piece: int, dl_end: int) -> bool:
+        """Whether the memory of ``index``'s satellite still suffices with ``index``
+        acquired at ``start`` and ``piece``'s downlink ending at ``dl_end``.
+
+        Only the window where occupancy grows is examined: from the new acquisition's
+        start (or the piece's old downlink end, if earlier) to ``dl_end``; elsewhere
+        the schedule is unchanged, and it fits. An acquisition held in that window
+        started at most :attr:`Prepared.max_hold` before it.
+        """
+        prep = self.prep
+        pc = prep.candidates[index]
+        satellite = pc.satellite
+        capacity = prep.capacity_kbit[satellite]
+        if self.volume_kbit.get(satellite, 0) + pc.volume_kbit <= capacity:
+            return True  # all the data on board at once would fit
+        old = self.downlink.get(piece)
+        window_lo = start if old is None else min(start, old[1])
+        placed = self.satellite_starts.get(satellite, [])
+        first = bisect_left(placed, (window_lo - prep.max_hold[satellite],))
+        last = bisect_left(placed, (dl_end,))
+        events = [(start, pc.volume_kbit), (dl_end, -pc.volume_kbit)]
+        for begin, k in placed[first:last]:
+            p = self.piece_of[k]
+            release = dl_end if p == piece else self.downlink[p][1]
+            if release <= window_lo:
+                continue
+            volume = prep.candidates[k].volume_kbit
+            events.append((begin, volume))
+            events.append((release, -volume))
+        return _peak(events, dl_end) <= capacity
 
     def try_insert(self, index: int, attempts: int = 3) -> Outcome:
         """Can candidate ``index`` be added without moving anything placed?"""
@@ -207,8 +265,7 @@ class Schedule:
             options, in_the_way, _ = self._downlink_options(index, end)
             busy |= in_the_way
             for dl_end, dl_start, p in options:
-                peak = self.memory_peak(pc.satellite, (lo, dl_end, pc.volume_kbit), p, dl_end)
-                if peak <= capacity:
+                if self.memory_fits(index, lo, p, dl_end):
                     return Outcome(True, start=lo, piece=p, dl_start=dl_start, dl_end=dl_end)
                 memory_failed = True
         if memory_failed:
@@ -229,37 +286,74 @@ class Schedule:
         self.start[index] = start
         self.piece_of[index] = piece
         self.served[pc.demand] = index
-        self.downlink[piece] = (dl_start, dl_end)
+        self._set_downlink(piece, (dl_start, dl_end))
         self.members.setdefault(piece, []).append(index)
         self.by_instrument.setdefault(pc.instrument, []).append(index)
         self.by_satellite.setdefault(pc.satellite, []).append(index)
+        insort(self.starts.setdefault(pc.instrument, []), (start, index))
+        insort(self.satellite_starts.setdefault(pc.satellite, []), (start, index))
+        self.volume_kbit[pc.satellite] = self.volume_kbit.get(pc.satellite, 0) + pc.volume_kbit
 
     def remove(self, index: int) -> None:
         """Take ``index`` out; its downlink shrinks to what the others need."""
         pc = self.prep.candidates[index]
         piece = self.piece_of.pop(index)
-        del self.start[index]
+        start = self.start.pop(index)
         del self.served[pc.demand]
         self.by_instrument[pc.instrument].remove(index)
         self.by_satellite[pc.satellite].remove(index)
+        self.starts[pc.instrument].remove((start, index))
+        self.satellite_starts[pc.satellite].remove((start, index))
+        self.volume_kbit[pc.satellite] -= pc.volume_kbit
         members = self.members[piece]
         members.remove(index)
         if not members:
             del self.members[piece]
-            del self.downlink[piece]
+            self._set_downlink(piece, None)
             return
-        start = self.downlink[piece][0]
+        dl_start = self.downlink[piece][0]
         need = sum(self.prep.candidates[k].need(piece) for k in members)
-        self.downlink[piece] = (start, start + need)
+        self._set_downlink(piece, (dl_start, dl_start + need))
 
     def trim_downlinks(self) -> None:
         """Shorten every downlink to the time its data needs (keeps its start)."""
         for piece, members in self.members.items():
             start, end = self.downlink[piece]
             need = sum(self.prep.candidates[k].need(piece) for k in members)
-            self.downlink[piece] = (start, min(end, start + need))
+            self._set_downlink(piece, (start, min(end, start + need)))
+
+    def _set_downlink(self, piece: int, interval: tuple[int, int] | None) -> None:
+        """Set (``None``: drop) the downlink of ``piece`` in the map and the indexes."""
+        own = self.prep.pieces[piece]
+        lists = (
+            self.station_downlinks.setdefault(own.station, []),
+            self.satellite_downlinks.setdefault(own.satellite, []),
+        )
+        old = self.downlink.get(piece)
+        if old is not None:
+            for entries in lists:
+                entries.remove((old[0], old[1], piece))
+        if interval is None:
+            self.downlink.pop(piece, None)
+            return
+        self.downlink[piece] = interval
+        for entries in lists:
+            insort(entries, (interval[0], interval[1], piece))
 
     # --- values ------------------------------------------------------------------
 
     def chosen(self) -> list[int]:
         return sorted(self.start)
+
+
+def _peak(events: list[tuple[int, int]], before: int | None) -> int:
+    """Largest running sum of ``(tick, delta)`` events (at equal ticks releases,
+    which are negative, come first), over events before ``before`` (all if None)."""
+    events.sort()
+    level = peak = 0
+    for tick, delta in events:
+        if before is not None and tick >= before:
+            break
+        level += delta
+        peak = max(peak, level)
+    return peak

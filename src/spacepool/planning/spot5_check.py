@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from spacepool.planning.spot5 import Spot5Instance
+from spacepool.planning.spot5_format import Spot5Instance
 
 # Recorder use of one mono image in the literature's integer-unit convention (see
 # the SOURCE.txt of the instance files); restated here so that the checker does not
