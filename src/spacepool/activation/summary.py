@@ -293,7 +293,9 @@ def ground_tracks(result: ActivationPlan, consortium: Consortium) -> list[Ground
 
 
 def timeline(result: ActivationPlan, consortium: Consortium) -> list[TimelineBar]:
-    """A bar per planned acquisition and per downlink, on the satellite's row."""
+    """A bar per planned acquisition on its satellite's row, and per downlink on its
+    station's row (a downlink of seconds right after its acquisition would otherwise
+    hide under it on a 72-h axis)."""
     from spacepool.activation.report import TimelineBar
 
     station_owner = {s.id: s.owner for s in consortium.stations}
@@ -316,12 +318,12 @@ def timeline(result: ActivationPlan, consortium: Consortium) -> list[TimelineBar
         spacecraft = consortium.spacecraft(d.satellite)
         bars.append(
             TimelineBar(
-                row=spacecraft.name,
+                row=f"{consortium.station(d.station).name} (station)",
                 kind="downlink",
                 start=d.start,
                 end=d.end,
                 partner=station_owner.get(d.station, spacecraft.owner),
-                label=f"downlink to {d.station} ({d.volume_mbit:.0f} Mbit)",
+                label=f"downlink of {spacecraft.name} to {d.station} ({d.volume_mbit:.0f} Mbit)",
             )
         )
     return bars
