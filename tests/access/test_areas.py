@@ -208,6 +208,12 @@ BAD_GEOJSON = [
         "bow tie: the ring crosses itself",
     ),
     (
+        polygon([[11.13, 44.21], [12.37, 44.93], [12.37, 44.21], [11.13, 44.93], [11.13, 44.21]]),
+        "aoi.geojson: coordinates: invalid polygon: Self-intersection[11.75 44.57]; fix the "
+        "rings so that their edges do not cross",
+        "bow tie with decimal longitudes: no antimeridian note from rounding noise",
+    ),
+    (
         polygon([[0, 0], [1, 0], [1, 1], [0, 1]]),
         "aoi.geojson: coordinates[0]: ring is not closed: the first position [0, 0] differs "
         "from the last [0, 1]; repeat the first position at the end (RFC 7946 section 3.1.6)",

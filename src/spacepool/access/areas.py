@@ -566,7 +566,10 @@ def _unwrap_ring(ring: FloatArray, source: str, location: str, *, exterior: bool
     wrapped = (step + 180.0) % 360.0 - 180.0
     wrapped = np.where(step == 180.0, 180.0, wrapped)  # exactly 180: as written
     step = np.where(full_circle, step, wrapped)
-    unwrapped = np.concatenate(([lon[0]], lon[0] + np.cumsum(step)))
+    # Whole turns added at each vertex, so that a vertex that needs none keeps its
+    # longitude bit for bit (a running sum of steps would carry rounding noise).
+    turns = np.round((step - np.diff(lon)) / 360.0)
+    unwrapped = lon + 360.0 * np.concatenate(([0.0], np.cumsum(turns)))
     winding = float(unwrapped[-1] - unwrapped[0])
     out = np.vstack((unwrapped, lat))
     if abs(winding) < 1e-9:
