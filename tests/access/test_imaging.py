@@ -349,6 +349,21 @@ def test_decayed_satellite_is_one_failure_and_no_nan_rows() -> None:
         assert all(math.isfinite(x) for x in values)
 
 
+def test_satellite_failing_from_the_first_sample_is_one_failure_and_no_warning() -> None:
+    # The search starts after the decay, so every sample of DECAYING is an SGP4 error;
+    # the other satellite is searched as usual (warnings are errors under pytest here).
+    sat = satellites()["LOW-INCL"]
+    decaying = replace(sat, name="DECAYING", norad_id=90009, bstar=0.3, line1=None, line2=None)
+    start = sat.epoch + timedelta(days=5)
+    alone = find_opportunities([sat], TARGETS, start, start + timedelta(hours=12),
+                               max_off_nadir_deg=40)  # fmt: skip
+    result = find_opportunities([decaying, sat], TARGETS, start, start + timedelta(hours=12),
+                                max_off_nadir_deg=40)  # fmt: skip
+    assert [str(f).split(":")[0] for f in result.failures] == ["DECAYING (90009)"]
+    assert all(o.norad_id == sat.norad_id for o in result)
+    assert len(result) == len(alone) > 0
+
+
 def test_old_elements_warn_and_each_opportunity_carries_its_element_age() -> None:
     sat = satellites()["OPTICAL-SSO"]
     start = sat.epoch + timedelta(days=40)

@@ -449,8 +449,8 @@ def _candidate_runs(r: FloatArray, v: FloatArray, frames: SiteFrames, step_s: fl
     radius = np.sqrt(np.einsum("scn,scn->sn", r, r))  # (S, N)
     speed = np.sqrt(np.einsum("scn,scn->sn", v, v))
     with np.errstate(invalid="ignore", divide="ignore"):
-        omega = _RATE_FACTOR * np.nanmax(np.where(radius > 0, speed / radius, np.nan), axis=1)
-        r_max = np.nanmax(radius, axis=1) + _RADIUS_MARGIN_KM
+        omega = _RATE_FACTOR * np.fmax.reduce(np.where(radius > 0, speed / radius, np.nan), axis=1)
+        r_max = np.fmax.reduce(radius, axis=1) + _RADIUS_MARGIN_KM
         direction = r / radius[:, None, :]  # unit vectors, NaN where SGP4 failed
     reach = np.where(np.isfinite(omega), omega, 0.0) * step_s  # (S,)
     r_max = np.where(np.isfinite(r_max), r_max, 0.0)

@@ -522,8 +522,10 @@ class _Chunk:
         radius = np.sqrt(np.einsum("scn,scn->sn", r, r))
         speed = np.sqrt(np.einsum("scn,scn->sn", self.v, self.v))
         with np.errstate(invalid="ignore"):
-            omega = _RATE_FACTOR * np.nanmax(np.where(radius > 0, speed / radius, np.nan), axis=1)
-            r_max = np.nanmax(radius, axis=1) + _RADIUS_MARGIN_KM
+            omega = _RATE_FACTOR * np.fmax.reduce(
+                np.where(radius > 0, speed / radius, np.nan), axis=1
+            )
+            r_max = np.fmax.reduce(radius, axis=1) + _RADIUS_MARGIN_KM
         omega = np.where(np.isfinite(omega), omega, 0.0)
         r_max = np.where(np.isfinite(r_max), r_max, WGS84_B_KM + 1.0)
         q_sat = self.sensor_sat
@@ -799,7 +801,7 @@ def _bend(ch: _Chunk) -> FloatArray:
     radius = np.sqrt(np.einsum("scn,scn->sn", ch.r, ch.r))
     speed2 = np.einsum("scn,scn->sn", ch.v, ch.v)
     with np.errstate(invalid="ignore", divide="ignore"):
-        bend = np.nanmax(2.0 * speed2 / np.maximum(radius - WGS84_B_KM, 1.0) ** 2, axis=1)
+        bend = np.fmax.reduce(2.0 * speed2 / np.maximum(radius - WGS84_B_KM, 1.0) ** 2, axis=1)
     result: FloatArray = _CURVATURE_SAFETY * np.where(np.isfinite(bend), bend, 0.0)
     return result
 
