@@ -113,21 +113,12 @@ def _interval_cliques(prep: Prepared, members: list[int], transition: int) -> li
 
 
 def _pairs(prep: Prepared, k: int, members: list[int]) -> list[tuple[int, int]]:
-    widest = prep.max_transition(k)
-    pairs: list[tuple[int, int]] = []
-    for pos, i in enumerate(members):
-        pi = prep.candidates[i]
-        for j in members[pos + 1 :]:
-            pj = prep.candidates[j]
-            if pj.earliest >= pi.latest + pi.size + widest:
-                break
-            if prep.same_strip(i, j):
-                continue
-            i_first = pi.earliest + pi.size + prep.transition(i, j) <= pj.latest
-            j_first = pj.earliest + pj.size + prep.transition(j, i) <= pi.latest
-            if not i_first and not j_first:
-                pairs.append((i, j))
-    return pairs
+    """The pairs of ``members`` that no order lets both into the plan."""
+    return [
+        (i, j)
+        for i, j in prep.close_pairs(k, members)
+        if not prep.fits_before(i, j) and not prep.fits_before(j, i)
+    ]
 
 
 def conflict_bound(

@@ -132,16 +132,9 @@ class _Model:
                 and satellite.slew_rate_deg_s is None
             ):
                 continue
-            widest = prep.max_transition(k)
             members.sort(key=lambda i: prep.candidates[i].earliest)
-            for pos, i in enumerate(members):
-                pi = prep.candidates[i]
-                for j in members[pos + 1 :]:
-                    pj = prep.candidates[j]
-                    if pj.earliest >= pi.latest + pi.size + widest:
-                        break
-                    if not prep.same_strip(i, j):
-                        self._separate(i, j)
+            for i, j in prep.close_pairs(k, members):
+                self._separate(i, j)
 
     def _separate(self, i: int, j: int) -> None:
         prep, m = self.prep, self.model
@@ -149,8 +142,8 @@ class _Model:
         tij, tji = prep.transition(i, j), prep.transition(j, i)
         if pi.latest + pi.size + tij <= pj.earliest or pj.latest + pj.size + tji <= pi.earliest:
             return  # the windows already order them with room to spare
-        i_first = pi.earliest + pi.size + tij <= pj.latest
-        j_first = pj.earliest + pj.size + tji <= pi.latest
+        i_first = prep.fits_before(i, j)
+        j_first = prep.fits_before(j, i)
         both = [self.x[i], self.x[j]]
         if not i_first and not j_first:
             m.add_bool_or([self.x[i].Not(), self.x[j].Not()])

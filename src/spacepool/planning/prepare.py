@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Final
@@ -239,6 +240,27 @@ class Prepared:
     def same_strip(self, first: int, second: int) -> bool:
         a = self.candidates[first].candidate.strip
         return a is not None and a == self.candidates[second].candidate.strip
+
+    def fits_before(self, first: int, second: int) -> bool:
+        """Whether ``first`` can end, with its transition, before ``second`` must start
+        (each at its earliest / latest start)."""
+        a = self.candidates[first]
+        return (
+            a.earliest + a.size + self.transition(first, second) <= self.candidates[second].latest
+        )
+
+    def close_pairs(self, instrument: int, members: Sequence[int]) -> Iterator[tuple[int, int]]:
+        """Pairs ``(i, j)`` of ``members`` (candidates of ``instrument`` sorted by their
+        earliest start) whose windows are close enough for one to delay the other, pairs
+        in one swath strip excepted: the only pairs an ordering constraint can concern."""
+        widest = self.max_transition(instrument)
+        for pos, i in enumerate(members):
+            pi = self.candidates[i]
+            for j in members[pos + 1 :]:
+                if self.candidates[j].earliest >= pi.latest + pi.size + widest:
+                    break
+                if not self.same_strip(i, j):
+                    yield i, j
 
     def max_transition(self, instrument: int) -> int:
         """An upper bound of the transition ticks between two candidates of one
