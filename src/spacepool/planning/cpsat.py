@@ -142,8 +142,8 @@ class _Model:
         tij, tji = prep.transition(i, j), prep.transition(j, i)
         if pi.latest + pi.size + tij <= pj.earliest or pj.latest + pj.size + tji <= pi.earliest:
             return  # the windows already order them with room to spare
-        i_first = prep.fits_before(i, j)
-        j_first = prep.fits_before(j, i)
+        i_first = pi.earliest + pi.size + tij <= pj.latest  # as Prepared.fits_before,
+        j_first = pj.earliest + pj.size + tji <= pi.latest  # with the transitions at hand
         both = [self.x[i], self.x[j]]
         if not i_first and not j_first:
             m.add_bool_or([self.x[i].Not(), self.x[j].Not()])
