@@ -319,8 +319,9 @@ def test_plans_page_shows_gantt_accounts_and_reasons_to_a_partner(tab: Tab) -> N
 
 def test_passes_page_lists_passes_and_exports_ics_and_csv(tab: Tab) -> None:
     page = tab.page
-    tab.open("passes.html")
-    page.select_option("#station", "kiruna")
+    tab.open("passes.html?station=kiruna")  # a link may choose the station
+    assert page.locator("#station option").first.get_attribute("value") != "kiruna"
+    assert page.input_value("#station") == "kiruna"
     page.fill("#hours", "6")
     page.fill("#satellites", "40697")
     page.click("#find")
@@ -536,7 +537,11 @@ def test_every_page_loads_without_console_errors(tab: Tab, artifacts: Path) -> N
         warm_ms = tab.open(name)
         TIMINGS[f"load_ms {name}"] = {"first": first_ms, "warm": warm_ms}
         tab.page.screenshot(path=str(artifacts / f"anonymous-{name}.png"))
-        assert tab.page.locator("nav a[aria-current='page']").get_attribute("href") == name
+        # Every page in the one layout: its own title, exactly one current link.
+        current = tab.page.locator("nav a[aria-current='page']")
+        assert current.count() == 1
+        assert current.get_attribute("href") == name
+        assert tab.page.title() == f"{current.inner_text()} · spacepool"
         assert tab.page.inner_text("#who") == "Not signed in: open data only"
         assert tab.page.locator("#page-status .message").count() == 0, name
     tab.watch.assert_clean()

@@ -1,7 +1,9 @@
-"""The dashboard's routes: ``/``, ``/ui/...`` and ``/ui/session``."""
+"""The dashboard's routes: ``/``, ``/ui/...`` (pages rendered from the layout, files) and
+``/ui/session``."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -9,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from spacepool.api import create_app
-from spacepool.api.web import STATIC_ROOT, TILE_URL_VARIABLE
+from spacepool.api.web import PAGES, STATIC_ROOT, TILE_URL_VARIABLE
 from spacepool.store.keys import create_api_key
 from spacepool.store.partners import add_partner
 
@@ -37,13 +39,52 @@ def test_the_root_leads_to_the_dashboard(world: tuple[TestClient, dict[str, str]
     assert response.headers["location"] == "ui/"
     page = client.get("/")
     assert page.url.path == "/ui/"
-    assert page.text == (STATIC_ROOT / "index.html").read_text("utf-8")
+    assert page.content == PAGES["index.html"].body
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_every_page_is_served_from_the_layout_with_one_current_link_and_the_policy(
+    world: tuple[TestClient, dict[str, str]], name: str
+) -> None:
+    client, _ = world
+    response = client.get(f"/ui/{name}")
+    assert response.status_code == 200
+    assert response.content == PAGES[name].body
+    nav = re.search(r"<nav [^>]*>(.*?)</nav>", response.text, re.DOTALL)
+    assert nav is not None
+    # Every page, once (their order: test_dashboard_files.py).
+    assert sorted(re.findall(r'<a href="([a-z]+\.html)"', nav.group(1))) == sorted(PAGES)
+    assert re.findall(r'<a href="([a-z]+\.html)" aria-current="page">', response.text) == [name]
+    headers = response.headers
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    assert headers["content-length"] == str(len(PAGES[name].body))
+    assert headers["cache-control"] == "no-cache"
+    assert headers["content-security-policy"] == (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["etag"] == PAGES[name].etag
+    assert re.fullmatch(r'"[0-9a-f]{32}"', headers["etag"])
+    assert re.fullmatch(
+        r"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT", headers["last-modified"]
+    )
+
+
+def test_the_folder_and_its_index_are_the_same_page(
+    world: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, _ = world
+    folder, index = client.get("/ui/"), client.get("/ui/index.html")
+    assert folder.content == index.content == PAGES["index.html"].body
+    assert folder.headers["etag"] == index.headers["etag"]
 
 
 @pytest.mark.parametrize(
     ("path", "media_type"),
     [
-        ("fleet.html", "text/html; charset=utf-8"),
         ("js/fleet.js", "text/javascript; charset=utf-8"),
         ("css/dashboard.css", "text/css; charset=utf-8"),
         ("vendor/world-atlas/countries-110m.json", "application/json"),

@@ -4,8 +4,8 @@
 // alone), and its state and events, refreshed while it progresses.
 
 import {
-  api, byId, errorMessage, facts, fmtNum, fmtTime, h, hasRoute, itemsOf, message,
-  paintSwatches, replace, run, table, unavailable,
+  api, byId, errorMessage, facts, fmtNum, fmtTime, h, itemsOf, message,
+  paintSwatches, queryChoice, replace, requireRoute, run, table,
 } from "./common.js";
 import { createMap } from "./map.js";
 import { planTimeline } from "./planviews.js";
@@ -171,8 +171,7 @@ run(async (session) => {
   state.map = await createMap(byId("map"), session, { label: "Map of the activation: area and product footprints" });
   state.area = L.featureGroup().addTo(state.map);
   state.footprints = L.featureGroup().addTo(state.map);
-  if (!(await hasRoute("GET", "/activations"))) {
-    replace(byId("list"), unavailable("Activations", "GET /activations"));
+  if (!(await requireRoute(byId("list"), "Activations", "GET /activations"))) {
     replace(byId("status"), message("info", "Nothing to show."));
     return;
   }
@@ -187,8 +186,7 @@ run(async (session) => {
     replace(byId("value"));
     return;
   }
-  const wanted = new URLSearchParams(location.search).get("id");
-  const chosen = items.some((a) => a.id === wanted) ? wanted : items[0].id;
+  const chosen = queryChoice("id", items.map((a) => a.id)) ?? items[0].id;
   replace(byId("list"), activationList(items, chosen));
   await show(chosen);
 });

@@ -95,6 +95,22 @@ export async function hasRoute(method, path) {
   return (await routes()).has(`${method} ${path}`);
 }
 
+// Whether this server has `route` ("GET /plans"); when it has not, `box` says that
+// `what` is not available and names the route it needs.
+export async function requireRoute(box, what, route) {
+  const [method, path] = route.split(" ");
+  if (await hasRoute(method, path)) return true;
+  replace(box, unavailable(what, route));
+  return false;
+}
+
+// The value of the page URL's query parameter `name` (?plan=...) when it is one of
+// `ids`, else null: a link to a page can choose what it shows first.
+export function queryChoice(name, ids) {
+  const value = new URLSearchParams(location.search).get(name);
+  return value !== null && ids.includes(value) ? value : null;
+}
+
 // --- DOM --------------------------------------------------------------------------
 
 // h("tag", {class, text, on: {event: fn}, ...attributes}, ...children): an element.

@@ -4,7 +4,7 @@
 
 import {
   api, byId, colourScale, errorMessage, facts, fmtPct, fmtTime, h, hasRoute, itemsOf,
-  message, replace, run, table, unavailable,
+  message, replace, requireRoute, run, table, unavailable,
 } from "./common.js";
 import { barChart } from "./charts.js";
 
@@ -99,10 +99,7 @@ function showAgreement(agreement, received) {
 
 async function showPartners() {
   const partnersBox = byId("partners");
-  if (!(await hasRoute("GET", "/partners"))) {
-    replace(partnersBox, unavailable("The partner list", "GET /partners"));
-    return;
-  }
+  if (!(await requireRoute(partnersBox, "The partner list", "GET /partners"))) return;
   try {
     const partners = await listAll("partners");
     replace(partnersBox, partnersTable(partners, colourScale(partners.map((p) => p.id))));
@@ -113,10 +110,7 @@ async function showPartners() {
 
 async function showShares(session) {
   const select = byId("agreement");
-  if (!(await hasRoute("GET", "/agreements"))) {
-    replace(byId("shares-chart"), unavailable("Agreements and entitlements", "GET /agreements"));
-    return;
-  }
+  if (!(await requireRoute(byId("shares-chart"), "Agreements and entitlements", "GET /agreements"))) return;
   let agreements;
   let received;
   try {

@@ -7,8 +7,8 @@
 // frame. When the animated time leaves the window, the next window is fetched.
 
 import {
-  api, byId, colourScale, errorMessage, facts, fmtNum, fmtTime, h, hasRoute, isoZ,
-  itemsOf, legend, paintSwatches, replace, run, table, unavailable,
+  api, byId, colourScale, errorMessage, facts, fmtNum, fmtTime, h, isoZ,
+  itemsOf, legend, paintSwatches, replace, requireRoute, run, table, unavailable,
 } from "./common.js";
 import { createMap, interpolate, smallCircle, trackPieces } from "./map.js";
 
@@ -271,10 +271,7 @@ async function select(noradId) {
 }
 
 async function showPasses(sat, stationId, container) {
-  if (!(await hasRoute("GET", "/passes"))) {
-    replace(container, unavailable("Pass prediction", "GET /passes"));
-    return;
-  }
+  if (!(await requireRoute(container, "Pass prediction", "GET /passes"))) return;
   replace(container, h("p", { class: "hint", text: "Computing passes…" }));
   const start = new Date(state.startMs + state.t * 1000);
   const end = new Date(start.getTime() + PASS_HOURS * 3.6e6);

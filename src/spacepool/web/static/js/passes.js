@@ -3,7 +3,7 @@
 
 import {
   api, apiUrl, byId, errorMessage, fmtDuration, fmtNum, fmtTime, h, hasRoute, isoZ,
-  itemsOf, message, replace, run, table, unavailable,
+  itemsOf, message, queryChoice, replace, requireRoute, run, table,
 } from "./common.js";
 
 const MAX_ROWS = 1000;
@@ -93,16 +93,15 @@ run(async () => {
   const now = new Date();
   now.setUTCSeconds(0, 0);
   byId("start").value = localInput(now);
-  if (!(await hasRoute("GET", "/passes"))) {
-    replace(byId("passes"), unavailable("Pass prediction", "GET /passes"));
+  if (!(await requireRoute(byId("passes"), "Pass prediction", "GET /passes"))) {
     byId("find").disabled = true;
     return;
   }
   const list = await stations();
   const select = byId("station");
   replace(select, list.map((s) => h("option", { value: s.id, text: `${s.name} (${s.owner})` })));
-  const wanted = new URLSearchParams(location.search).get("station");
-  if (wanted && list.some((s) => s.id === wanted)) select.value = wanted;
+  const wanted = queryChoice("station", list.map((s) => s.id));
+  if (wanted) select.value = wanted;
   form.addEventListener("submit", find);
   if (!list.length) {
     replace(byId("passes"), message("info", "No ground station is registered."));

@@ -3,8 +3,8 @@
 // own acquisitions and every partner's account (the server cuts the rest).
 
 import {
-  api, byId, errorMessage, facts, fmtNum, fmtPct, fmtTime, h, hasRoute, itemsOf, message,
-  paintSwatches, replace, run, unavailable,
+  api, byId, errorMessage, facts, fmtNum, fmtPct, fmtTime, h, itemsOf, message,
+  paintSwatches, queryChoice, replace, requireRoute, run,
 } from "./common.js";
 import { accountsView, planTimeline, unservedView } from "./planviews.js";
 
@@ -41,10 +41,7 @@ async function showPlan(id) {
 
 run(async (session) => {
   const select = byId("plan");
-  if (!(await hasRoute("GET", "/plans"))) {
-    replace(byId("plan-facts"), unavailable("Plans", "GET /plans"));
-    return;
-  }
+  if (!(await requireRoute(byId("plan-facts"), "Plans", "GET /plans"))) return;
   if (session.viewer.kind === "anonymous") {
     replace(byId("plan-facts"), message("info", "Plans are shown to partners and the coordinator: sign in with your API key."));
     return;
@@ -66,7 +63,7 @@ run(async (session) => {
   );
   select.disabled = false;
   select.addEventListener("change", () => showPlan(select.value));
-  const wanted = new URLSearchParams(location.search).get("plan");
-  if (wanted && plans.some((p) => p.id === wanted)) select.value = wanted;
+  const wanted = queryChoice("plan", plans.map((p) => p.id));
+  if (wanted) select.value = wanted;
   await showPlan(select.value);
 });
