@@ -3,11 +3,15 @@
 :data:`ROUTE_ACCESS` declares who may call every route. :func:`create_app` attaches
 the matching auth dependency to each route, writes the declaration into the OpenAPI
 document (``x-spacepool-access``), and refuses to start if a route is missing from
-the table: no endpoint can appear without a declared role.
+the table: no endpoint can appear without a declared role. The same table, with
+each route's path and parameters, decides which error answers the document
+declares (:func:`declare_error_responses`).
 """
 
 from __future__ import annotations
 
+import copy
+import json
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -25,7 +29,7 @@ from spacepool.api.activations import router as activations_router
 from spacepool.api.audit import router as audit_router
 from spacepool.api.auth import current_viewer, require_admin, require_partner
 from spacepool.api.engine_queries import router as engine_queries_router
-from spacepool.api.errors import install_error_handlers
+from spacepool.api.errors import ERROR_SCHEMA, install_error_handlers
 from spacepool.api.fleet import router as fleet_router
 from spacepool.api.plans import router as plans_router
 from spacepool.api.registry import router as registry_router
@@ -114,6 +118,43 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/ui/session"): PUBLIC,
     ("GET", "/ui/{path:path}"): PUBLIC,
 }
+
+# Operations that name records by id in their body, not only in the path: a 404 when
+# one does not exist (or the caller may not see it).
+BODY_REFERENCES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("POST", "/plans"),  # 'requests' and 'agreement'
+    }
+)
+# Writes that store a record under a caller-chosen or derived id: a 409 when one
+# with different content exists, or when a concurrent write wins the race (see
+# spacepool.api.errors). The POST routes missing here only read.
+CONFLICTING_WRITES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("POST", _ITEMS),
+        ("PUT", _ITEM),
+        ("POST", f"{STAC_PREFIX}/collections"),
+        ("PUT", _COLLECTION),
+        ("POST", "/activations"),
+        ("POST", "/activations/{activation_id}/acquisitions"),
+        ("POST", "/partners"),
+        ("POST", "/element-sets"),
+        ("POST", "/requests"),
+        ("POST", "/plans"),
+    }
+)
+
+# Creates that answer an identical re-post with 200 and the stored record (their
+# route declares only the 201): the OpenAPI document gets the 200 as well.
+IDEMPOTENT_CREATES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("POST", f"{STAC_PREFIX}/collections"),
+        ("POST", "/partners"),
+        ("POST", "/element-sets"),
+        ("POST", "/requests"),
+        ("POST", "/activations/{activation_id}/acquisitions"),
+    }
+)
 
 _DEPENDENCY: dict[str, Callable[..., Any]] = {
     PUBLIC: current_viewer,
@@ -217,9 +258,11 @@ def _declare_access(app: FastAPI) -> None:
             add_route_dependencies(
                 [route], [{"path": route.path, "method": method}], [Depends(_DEPENDENCY[role])]
             )
-    missing = set(ROUTE_ACCESS) - seen
+    missing = (set(ROUTE_ACCESS) | BODY_REFERENCES | CONFLICTING_WRITES | IDEMPOTENT_CREATES) - seen
     if missing:
-        raise RuntimeError(f"ROUTE_ACCESS names routes that do not exist: {sorted(missing)}")
+        raise RuntimeError(
+            f"ROUTE_ACCESS or an error table names routes that do not exist: {sorted(missing)}"
+        )
 
     generate = app.openapi
 
@@ -233,8 +276,73 @@ def _declare_access(app: FastAPI) -> None:
                 operation["x-spacepool-access"] = role
                 text = operation.get("description", "").strip()
                 operation["description"] = f"{text}\n\nAccess: {ACCESS_TEXT[role]}".strip()
+        declare_error_responses(schema)
         app.openapi_schema = schema
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
     app.openapi()
+
+
+_ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+
+def _error_response(text: str) -> dict[str, Any]:
+    return {"description": text, "content": {"application/json": {"schema": _ERROR_REF}}}
+
+
+def declare_error_responses(schema: dict[str, Any]) -> None:
+    """Declare in ``schema`` (an OpenAPI document, changed in place) the error
+    answers each operation can give, all with the one ``Error`` body of
+    :mod:`spacepool.api.errors` (and the 200 of IDEMPOTENT_CREATES):
+
+    - 400 where the operation takes parameters or a body (validation errors are
+      400, not FastAPI's 422, which is removed with its schemas);
+    - 401 everywhere (a malformed or unknown key is refused on every route), and
+      also for anonymous callers where ROUTE_ACCESS asks for a partner or admin;
+    - 403 where ROUTE_ACCESS asks for a partner (acting on another partner's
+      records) or the coordinator;
+    - 404 where the path holds an id, or the body names records (BODY_REFERENCES);
+    - 409 for the writes in CONFLICTING_WRITES.
+    """
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = copy.deepcopy(ERROR_SCHEMA)
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            key = (method.upper(), path)
+            role = ROUTE_ACCESS[key]
+            responses: dict[str, Any] = operation.setdefault("responses", {})
+            responses.pop("422", None)
+            if key in IDEMPOTENT_CREATES and "200" not in responses:
+                responses["200"] = {
+                    **responses["201"],
+                    "description": "Identical re-post: the stored record, nothing changed.",
+                }
+            errors: dict[str, str] = {}
+            if operation.get("parameters") or "requestBody" in operation:
+                errors["400"] = (
+                    "Invalid request: a parameter or the body is malformed or out of range."
+                )
+            if role == PUBLIC:
+                errors["401"] = (
+                    "The Authorization header is malformed, or the key is unknown or revoked."
+                )
+            else:
+                errors["401"] = "No API key, or the key is malformed, unknown or revoked."
+                errors["403"] = (
+                    "The key's role may not do this: coordinator only, or another partner's record."
+                )
+            if "{" in path or key in BODY_REFERENCES:
+                errors["404"] = "No such record, or the caller may not see it."
+            if key in CONFLICTING_WRITES:
+                errors["409"] = (
+                    "A record with this id exists with different content, or a concurrent "
+                    "write won the race."
+                )
+            for status, text in errors.items():
+                responses.setdefault(status, _error_response(text))
+            operation["responses"] = dict(sorted(responses.items()))
+    # In this order: HTTPValidationError is the only user of ValidationError.
+    for unused in ("HTTPValidationError", "ValidationError"):
+        if f'"#/components/schemas/{unused}"' not in json.dumps(schema):
+            schemas.pop(unused, None)

@@ -59,6 +59,23 @@ CODE_BY_STATUS = {
 }
 
 
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "description": "The body of every error answer (4xx and 5xx).",
+    "properties": {
+        "code": {
+            "type": "string",
+            "description": "Stable machine-readable code, e.g. 'not_found', 'invalid_request'.",
+        },
+        "description": {"type": "string", "description": "What went wrong, for people."},
+    },
+    "required": ["code", "description"],
+    "additionalProperties": False,
+}
+"""JSON Schema of :func:`error_body`; the OpenAPI document's ``Error`` component."""
+
+
 def status_for(exc: Exception) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS_BY_ERROR:

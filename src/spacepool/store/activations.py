@@ -42,6 +42,7 @@ from spacepool.store.activation_models import (
 from spacepool.store.collections import create_collection
 from spacepool.store.items import ItemQuery, create_item, search_items
 from spacepool.store.models import Collection
+from spacepool.store.paging import page_rows
 
 if TYPE_CHECKING:
     from spacepool.consortium import Consortium
@@ -248,31 +249,23 @@ def list_activations(
 ) -> tuple[list[ActivationRecord], int]:
     """A page of the activations ``viewer`` may see, newest received first, and how
     many there are for this viewer."""
-    condition = visible_activations(viewer, now)
-    total = session.scalar(select(func.count()).select_from(ActivationRecord).where(condition))
-    rows = session.scalars(
+    statement = (
         select(ActivationRecord)
-        .where(condition)
+        .where(visible_activations(viewer, now))
         .order_by(ActivationRecord.received_at.desc(), ActivationRecord.id.desc())
-        .limit(limit)
-        .offset(offset)
     )
-    return list(rows), int(total or 0)
+    return page_rows(session, statement, limit=limit, offset=offset)
 
 
 def list_events(
     session: Session, record: ActivationRecord, *, limit: int, offset: int
 ) -> tuple[list[ActivationEvent], int]:
-    condition = ActivationEvent.activation_id == record.id
-    total = session.scalar(select(func.count()).select_from(ActivationEvent).where(condition))
-    rows = session.scalars(
+    statement = (
         select(ActivationEvent)
-        .where(condition)
+        .where(ActivationEvent.activation_id == record.id)
         .order_by(ActivationEvent.seq)
-        .limit(limit)
-        .offset(offset)
     )
-    return list(rows), int(total or 0)
+    return page_rows(session, statement, limit=limit, offset=offset)
 
 
 def activation_plan(record: ActivationRecord) -> ActivationPlan:

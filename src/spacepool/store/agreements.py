@@ -7,13 +7,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from spacepool.consortium import Agreement
 from spacepool.consortium.model import ENTITLEMENT_TOLERANCE
 from spacepool.errors import ConsortiumDataError, NotFoundError
 from spacepool.store.models import AgreementRecord, Entitlement
+from spacepool.store.paging import page_rows
 from spacepool.store.partners import require_partners
 
 
@@ -84,15 +85,12 @@ def list_agreements(
     session: Session, *, limit: int, offset: int
 ) -> tuple[list[AgreementRecord], int]:
     """A page of agreements by id, and how many there are."""
-    total = session.scalar(select(func.count()).select_from(AgreementRecord)) or 0
-    rows = session.scalars(
+    statement = (
         select(AgreementRecord)
         .options(selectinload(AgreementRecord.entitlements))
         .order_by(AgreementRecord.id)
-        .limit(limit)
-        .offset(offset)
     )
-    return list(rows), total
+    return page_rows(session, statement, limit=limit, offset=offset)
 
 
 def get_agreement(session: Session, agreement_id: str) -> AgreementRecord:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from spacepool.consortium import Facility, GroundStation, Spacecraft
 from spacepool.errors import InputError, NotFoundError, UnknownNameError
 from spacepool.store.models import ASSET_KINDS, AssetRecord
+from spacepool.store.paging import page_rows
 from spacepool.store.partners import require_partners
 
 Asset = Spacecraft | GroundStation | Facility
@@ -85,11 +86,8 @@ def list_assets(
     if owner is not None:
         require_partners(session, frozenset({owner}))
         query = query.where(AssetRecord.owner_id == owner)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(AssetRecord.kind, AssetRecord.id).limit(limit).offset(offset)
-    )
-    return list(rows), total
+    statement = query.order_by(AssetRecord.kind, AssetRecord.id)
+    return page_rows(session, statement, limit=limit, offset=offset)
 
 
 def get_asset(session: Session, kind: str, asset_id: str) -> AssetRecord:

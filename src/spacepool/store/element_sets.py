@@ -20,6 +20,7 @@ from spacepool.catalog.items import format_rfc3339 as format_time
 from spacepool.errors import ConflictError
 from spacepool.orbits.elements import ElementSet
 from spacepool.store.models import ElementSetRecord
+from spacepool.store.paging import page_rows
 
 
 @dataclass(frozen=True)
@@ -167,16 +168,12 @@ def element_set_history(
     session: Session, norad_id: int, *, limit: int, offset: int
 ) -> tuple[list[ElementSetRecord], int]:
     """Every stored set of one satellite, newest epoch first."""
-    where = ElementSetRecord.norad_id == norad_id
-    total = session.scalar(select(func.count()).where(where)) or 0
-    rows = session.scalars(
+    statement = (
         select(ElementSetRecord)
-        .where(where)
+        .where(ElementSetRecord.norad_id == norad_id)
         .order_by(ElementSetRecord.epoch.desc())
-        .limit(limit)
-        .offset(offset)
     )
-    return list(rows), total
+    return page_rows(session, statement, limit=limit, offset=offset)
 
 
 def to_element_set(record: ElementSetRecord) -> ElementSet:

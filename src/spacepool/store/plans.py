@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spacepool.catalog.access import Viewer
@@ -19,6 +19,7 @@ from spacepool.catalog.items import format_rfc3339
 from spacepool.errors import ConflictError, NotFoundError
 from spacepool.planning.plan import REASONS, Plan
 from spacepool.store.models import PlanRecord
+from spacepool.store.paging import page_rows
 
 
 def add_plan(
@@ -63,14 +64,8 @@ def check_plan_id_free(session: Session, plan_id: str) -> None:
 def list_plans(session: Session, *, limit: int, offset: int) -> tuple[list[PlanRecord], int]:
     """A page of plans, newest first (every caller with a key may list them; what
     each sees inside is :func:`plan_view`)."""
-    total = session.scalar(select(func.count()).select_from(PlanRecord)) or 0
-    rows = session.scalars(
-        select(PlanRecord)
-        .order_by(PlanRecord.created_at.desc(), PlanRecord.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(rows), total
+    statement = select(PlanRecord).order_by(PlanRecord.created_at.desc(), PlanRecord.id)
+    return page_rows(session, statement, limit=limit, offset=offset)
 
 
 def get_plan(session: Session, plan_id: str) -> PlanRecord:

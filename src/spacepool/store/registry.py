@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spacepool.consortium import Agreement, Consortium, Partner
@@ -22,6 +22,7 @@ from spacepool.store.db import Store
 from spacepool.store.element_sets import add_element_sets
 from spacepool.store.models import AgreementRecord, AssetRecord
 from spacepool.store.models import Partner as PartnerRecord
+from spacepool.store.paging import page_rows
 from spacepool.store.partners import check_partner_id
 
 LOADER = "consortium"
@@ -161,8 +162,5 @@ def list_partner_records(
     session: Session, *, limit: int, offset: int
 ) -> tuple[list[PartnerRecord], int]:
     """A page of partners by id, and how many there are."""
-    total = session.scalar(select(func.count()).select_from(PartnerRecord)) or 0
-    rows = session.scalars(
-        select(PartnerRecord).order_by(PartnerRecord.id).limit(limit).offset(offset)
-    )
-    return list(rows), total
+    statement = select(PartnerRecord).order_by(PartnerRecord.id)
+    return page_rows(session, statement, limit=limit, offset=offset)

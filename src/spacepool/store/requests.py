@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import false, func, select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -20,6 +20,7 @@ from spacepool.catalog.items import format_rfc3339
 from spacepool.errors import ConflictError, NotFoundError
 from spacepool.planning.requests import Request
 from spacepool.store.models import RequestRecord
+from spacepool.store.paging import page_rows
 from spacepool.store.partners import require_partners
 
 
@@ -79,13 +80,8 @@ def list_requests(
     query = _visible(viewer)
     if partner is not None:
         query = query.where(RequestRecord.partner_id == partner)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(RequestRecord.created_at.desc(), RequestRecord.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(rows), total
+    statement = query.order_by(RequestRecord.created_at.desc(), RequestRecord.id)
+    return page_rows(session, statement, limit=limit, offset=offset)
 
 
 def get_request(session: Session, viewer: Viewer, request_id: str) -> RequestRecord:
