@@ -262,3 +262,33 @@ def test_spacepool_plan_prints_the_warnings_and_writes_them_in_the_json(
         "element age: an example"
     ]
     assert "element age: an example" in (out / "plan.html").read_text("utf-8")
+
+
+def test_the_fraction_only_search_of_the_build_gives_the_full_search_s_fractions() -> None:
+    from spacepool.access.imaging import find_opportunities
+    from spacepool.planning.requests import AreaTarget
+
+    scenario = load_scenario(FLOOD)
+    areas = [
+        r.target.to_access(r.id) for r in scenario.requests if isinstance(r.target, AreaTarget)
+    ]
+    elements = [sc.element_set() for sc in scenario.consortium.fleet]
+
+    def search(shapes: bool) -> list[object]:
+        found = find_opportunities(
+            elements,
+            areas,
+            scenario.start,
+            scenario.end,
+            max_off_nadir_deg=30.0,
+            covered_shapes=shapes,
+        )
+        return list(found)
+
+    full, fast = search(True), search(False)
+    assert areas and len(full) > 3
+    assert all(o.covered is not None for o in full)  # type: ignore[attr-defined]
+    assert all(o.covered is None for o in fast)  # type: ignore[attr-defined]
+    assert any(0.0 < o.covered_fraction < 1.0 for o in full)  # type: ignore[attr-defined]
+    # Opportunity equality leaves the covered part out and compares the fraction exactly
+    assert fast == full

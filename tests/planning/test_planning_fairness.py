@@ -172,3 +172,21 @@ def test_water_fill_caps_a_partner_at_what_it_can_use_and_shares_the_rest() -> N
     assert targets == pytest.approx({"A": 22 / 3, "B": 1.0, "C": 11 / 3})
     assert water_fill(5.0, {"A": 0.5, "B": 0.5}, {"A": 1.0, "B": 2.0}) == {"A": 1.0, "B": 2.0}
     assert water_fill(4.0, {"A": 0.5, "B": 0.5}, {"A": 9.0, "B": 9.0}) == {"A": 2.0, "B": 2.0}
+
+
+def test_a_fairness_level_counts_the_received_value_exactly_not_rounded_per_candidate() -> None:
+    from types import SimpleNamespace
+
+    from spacepool.planning import cpsat
+    from spacepool.planning.prepare import Prepared
+
+    # Seven acquisitions worth 1 against a target of 7: rounding each one's share
+    # (1/7 = 143 thousandths) counted 1,001 thousandths for all seven and 858 for six,
+    # so a stage could "raise" a level that only the rounding raised.
+    demands = [demand(f"d{k}") for k in range(7)]
+    cands = [cand(f"c{k}", f"d{k}", 100.0 * k) for k in range(7)]
+    inst = instance(demands, cands, entitlements={"esa": 1.0}, fairness="proportional")
+    ratio = cpsat._Model(Prepared(inst)).ratio("esa", 7.0)
+    assert ratio.of(SimpleNamespace(start=dict.fromkeys(range(7), 0))) == 1000  # type: ignore[arg-type]
+    assert ratio.of(SimpleNamespace(start=dict.fromkeys(range(6), 0))) == 857  # type: ignore[arg-type]
+    assert ratio.top() == 1000

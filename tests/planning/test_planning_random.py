@@ -4,6 +4,8 @@ beats a proven optimum."""
 from __future__ import annotations
 
 import random
+import time
+from typing import Any
 
 import pytest
 from planning_checker import check_plan
@@ -16,8 +18,12 @@ from spacepool.planning import (
     Instance,
     Satellite,
     StationContact,
+    cpsat,
     plan_from_candidates,
 )
+from spacepool.planning.heuristic import local_search
+from spacepool.planning.plan import Plan
+from spacepool.planning.schedule import Schedule
 
 
 def random_instance(seed: int, fairness: str = "none") -> Instance:
@@ -118,3 +124,87 @@ def test_fair_plans_on_random_instances_are_feasible(fairness: str, seed: int) -
         plan = plan_from_candidates(inst, solver=solver, time_limit_s=3.0, seed=seed)
         assert check_plan(inst, plan) == [], solver
         assert plan.fairness == fairness
+
+
+def _lexicographic_key(
+    plan: Plan, instance: Instance, values: list[tuple[str, str, float]]
+) -> tuple[float, ...]:
+    """The stages' order (``spacepool.planning.cpsat``) of the delivered ``values``
+    (partner, urgency, value) under ``plan``'s fairness targets: activation value,
+    urgent value, the fairness levels, the total. As the solver does, values count in
+    thousandths and fairness levels in thousandths of ``received / unit``, rounded
+    down."""
+    activation = sum(round(v * 1000) for _, u, v in values if u == "activation")
+    urgent = sum(round(v * 1000) for _, u, v in values if u == "urgent")
+    received: dict[str, int] = {}
+    for partner, urgency, value in values:
+        if urgency != "activation":
+            received[partner] = received.get(partner, 0) + round(value * 1000)
+
+    def level(partner: str, unit: float) -> int:
+        return 1000 * received.get(partner, 0) // max(1, round(unit * 1000))
+
+    fair: list[int] = []
+    if plan.fairness == "proportional":
+        levels = [level(a.partner, a.target_value) for a in plan.accounts if a.target_value > 0]
+        fair = [min([1000, *levels])]
+    elif plan.fairness == "leximin":
+        fair = sorted(
+            level(a.partner, a.ideal_value * instance.entitlements[a.partner])
+            for a in plan.accounts
+            if a.ideal_value and instance.entitlements.get(a.partner, 0.0) > 0
+        )
+    total = sum(round(v * 1000) for _, _, v in values)
+    return (activation, urgent, *fair, total)
+
+
+@pytest.mark.parametrize("fairness", ["none", "proportional", "leximin"])
+@pytest.mark.parametrize("seed", range(4))
+def test_cpsat_never_returns_less_than_its_heuristic_seed_in_the_stage_order(
+    fairness: str, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeds: list[Schedule] = []
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        found = local_search(*args, **kwargs)
+        seeds.append(found[0])
+        return found
+
+    monkeypatch.setattr(cpsat, "local_search", recording)
+    inst = random_instance(200 + seed, fairness)
+    plan = plan_from_candidates(inst, solver="cpsat", time_limit_s=2.0, seed=seed)
+    (seed_schedule,) = seeds
+    seed_values = []
+    for i in seed_schedule.start:
+        pc = seed_schedule.prep.candidates[i]
+        seed_values.append((pc.partner, pc.urgency, pc.candidate.value))
+    plan_values = [(a.partner, a.urgency, a.value) for a in plan.acquisitions]
+    assert _lexicographic_key(plan, inst, plan_values) >= _lexicographic_key(
+        plan, inst, seed_values
+    )
+
+
+def test_the_cpsat_seed_gets_its_time_however_long_the_model_takes_to_build(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A model that takes longer to build than the seed's quarter of the time limit
+    # (as 9,430 candidates do: 6-13 s for a 20 s limit) used to leave the seed no time
+    # at all: the greedy plan without local search, below the heuristic's.
+    time_left_s: list[float] = []
+
+    def recording(*args: Any, deadline: float, **kwargs: Any) -> Any:
+        time_left_s.append(deadline - time.perf_counter())
+        return local_search(*args, deadline=deadline, **kwargs)
+
+    class SlowModel(cpsat._Model):
+        def __init__(self, prep: Any) -> None:
+            time.sleep(1.0)
+            super().__init__(prep)
+
+    monkeypatch.setattr(cpsat, "local_search", recording)
+    monkeypatch.setattr(cpsat, "_Model", SlowModel)
+    inst = random_instance(200)
+    plan = plan_from_candidates(inst, solver="cpsat", time_limit_s=2.0, seed=0)
+    assert check_plan(inst, plan) == []
+    # the seed's share is a quarter of the limit (0.5 s); allow 0.2 s for preparing
+    assert time_left_s[0] > 0.3

@@ -48,6 +48,40 @@ def covered_parts(
     """``(covered fraction, covered part)`` of each window (``(M,)`` arrays: the
     satellite's row in ``hermite``, start and end in its seconds, the sensor's off-nadir
     half-angle and whether it is a push-broom; ``areas[m]`` the window's area)."""
+    planes = _covered_planes(hermite, sat, start_s, end_s, half_angle_deg, push_broom, areas)
+    return [
+        (fraction, area.from_plane(plane))
+        for (fraction, plane), area in zip(planes, areas, strict=True)
+    ]
+
+
+def covered_fractions(
+    hermite: HermiteTable,
+    sat: IntArray,
+    start_s: FloatArray,
+    end_s: FloatArray,
+    half_angle_deg: FloatArray,
+    push_broom: BoolArray,
+    areas: Sequence[AreaTarget],
+) -> list[float]:
+    """The covered fraction of each window, as :func:`covered_parts` computes it,
+    without bringing the covered part back to lon/lat (most of the cost when only the
+    fraction is wanted)."""
+    planes = _covered_planes(hermite, sat, start_s, end_s, half_angle_deg, push_broom, areas)
+    return [fraction for fraction, _ in planes]
+
+
+def _covered_planes(
+    hermite: HermiteTable,
+    sat: IntArray,
+    start_s: FloatArray,
+    end_s: FloatArray,
+    half_angle_deg: FloatArray,
+    push_broom: BoolArray,
+    areas: Sequence[AreaTarget],
+) -> list[tuple[float, BaseGeometry]]:
+    """``(covered fraction, covered part in the area's plane)`` of each window
+    (arguments as :func:`covered_parts`)."""
     if sat.size == 0:
         return []
     duration = end_s - start_s
@@ -73,7 +107,7 @@ def covered_parts(
             outline = _circles(lat[sl], lon[sl], reach[sl], area)
         plane = shapely.intersection(outline, area.projected)
         fraction = float(plane.area / area.area_km2) if area.area_km2 > 0 else 0.0
-        out.append((min(fraction, 1.0), area.from_plane(plane)))
+        out.append((min(fraction, 1.0), plane))
     return out
 
 
@@ -101,4 +135,10 @@ def _scan_lines(
                           quad_segs=QUAD_SEGMENTS)  # fmt: skip
 
 
-__all__ = ["FOOTPRINT_MAX_SAMPLES", "FOOTPRINT_STEP_S", "QUAD_SEGMENTS", "covered_parts"]
+__all__ = [
+    "FOOTPRINT_MAX_SAMPLES",
+    "FOOTPRINT_STEP_S",
+    "QUAD_SEGMENTS",
+    "covered_fractions",
+    "covered_parts",
+]

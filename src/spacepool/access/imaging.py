@@ -61,6 +61,7 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -75,7 +76,7 @@ from spacepool.access.events import (
     grid_seconds,
     peaks_within,
 )
-from spacepool.access.footprints import covered_parts
+from spacepool.access.footprints import covered_fractions, covered_parts
 from spacepool.access.geometry import EARTH_ROTATION_RAD_S, MU_WGS72_KM3_S2, STEP_CHOICES_S
 from spacepool.access.sensors import (
     WGS84_B_KM,
@@ -286,6 +287,7 @@ def find_opportunities(
     covered_geometry: bool = True,
     boundary_spacing_km: float = 10.0,
     workers: int = 1,
+    covered_shapes: bool = True,
 ) -> OpportunityResult:
     """Every imaging window of every satellite over every target in ``[start, end]``.
 
@@ -295,7 +297,8 @@ def find_opportunities(
     from ``max_off_nadir_deg`` or ``swath_km`` (and ``min_sun_elevation_deg``), or per
     satellite a list of :class:`Sensor` (``sensors[i]`` for satellite ``i``; an empty
     list skips it). ``covered_geometry``: compute each area opportunity's covered part
-    and fraction. ``workers > 1`` spreads satellite chunks over processes. Raises
+    and fraction; with ``covered_shapes=False`` the fraction only (``covered`` stays
+    ``None``; the same fractions, faster). ``workers > 1`` spreads satellite chunks over processes. Raises
     :class:`~spacepool.errors.TimeRangeError` for an empty period and
     :class:`~spacepool.errors.GeometryError` for bad sensor parameters.
     """
@@ -320,7 +323,7 @@ def find_opportunities(
     geometry = TargetArrays.of(targets, boundary_spacing_km)
     tasks = list(
         _tasks(elements, per_sat, geometry, t_start, t_end, tolerance_s, covered_geometry,
-               workers)
+               workers, covered_shapes)
     )  # fmt: skip
     total = len(elements)
     done = 0
@@ -346,7 +349,7 @@ def find_opportunities(
 
 _Task = tuple[
     tuple[ElementSet, ...], tuple[tuple[Sensor, ...], ...], TargetArrays, datetime, datetime,
-    float, float, bool, Any,
+    float, float, bool, Any, bool,
 ]  # fmt: skip
 
 
@@ -359,12 +362,13 @@ def _tasks(
     tolerance_s: float,
     covered: bool,
     workers: int = 1,
+    shapes: bool = True,
 ) -> Iterator[_Task]:
     """Chunks of satellites sharing a grid step, sized for bounded memory (and, with
     several workers, at least one per worker); all share one Sun track (evaluating the
     Sun's ITRS position is costly: nutation at every node)."""
     span_s = (end - start).total_seconds()
-    sun = SunTrack(TimeBase.around(start, end), span_s)
+    sun = _sun_track(start, end)
     n_targets = len(geometry)
     chunks = step_chunks(
         [imaging_step_s(e) for e in elements],
@@ -376,8 +380,16 @@ def _tasks(
     for step, chunk in chunks:
         yield (
             tuple(elements[i] for i in chunk), tuple(per_sat[i] for i in chunk),
-            geometry, start, end, step, tolerance_s, covered, sun,
+            geometry, start, end, step, tolerance_s, covered, sun, shapes,
         )  # fmt: skip
+
+
+@lru_cache(maxsize=4)
+def _sun_track(start: datetime, end: datetime) -> SunTrack:
+    """The Sun track of a period, kept for the next searches of the same period: a
+    caller that splits its search into many calls over one period (the planning
+    build: one call per group of requests) pays for the Sun once, not at every call."""
+    return SunTrack(TimeBase.around(start, end), (end - start).total_seconds())
 
 
 Evaluate = Callable[[IntArray, FloatArray], tuple[FloatArray, FloatArray]]
@@ -565,6 +577,7 @@ def _chunk(
     tolerance_s: float,
     covered: bool,
     sun: SunTrack,
+    shapes: bool = True,
 ) -> tuple[list[Opportunity], list[PropagationError]]:
     """Opportunities of one chunk of satellites (a pure function: runs in a worker)."""
     ch = _Chunk(elements, per_sat, geometry, start, end, step, tolerance_s)
@@ -627,7 +640,7 @@ def _chunk(
     if area.size:
         peak_s[area], peak_v[area] = _area_peaks(ch, rows, win.row[area], lo[area], hi[area],
                                                  tolerance_s)  # fmt: skip
-    return _opportunities(ch, rows, win, peak_s, peak_v, sun, covered), ch.failures
+    return _opportunities(ch, rows, win, peak_s, peak_v, sun, covered, shapes), ch.failures
 
 
 def _subgrid(
@@ -814,6 +827,7 @@ def _opportunities(
     peak_v: FloatArray,
     sun: SunTrack,
     covered: bool,
+    with_shapes: bool = True,
 ) -> list[Opportunity]:
     """Build the result objects of a chunk's final windows."""
     geometry = ch.geometry
@@ -837,14 +851,19 @@ def _opportunities(
     shapes: list[BaseGeometry | None] = [None] * len(win)
     if covered:
         area_idx = np.flatnonzero([geometry.areas[int(t)] is not None for t in target])
-        parts = covered_parts(
+        arguments = (
             ch.hermite, sat[area_idx], win.start_s[area_idx], win.end_s[area_idx],
             ch.half_angle_deg[sensor[area_idx]],
             np.array([ch.sensors[int(q)].swath_km is not None for q in sensor[area_idx]]),
             [a for a in (geometry.areas[int(t)] for t in target[area_idx]) if a is not None],
         )  # fmt: skip
-        for m, (frac, shape) in zip(area_idx.tolist(), parts, strict=True):
-            fractions[m], shapes[m] = frac, shape
+        if with_shapes:
+            parts = covered_parts(*arguments)
+            for m, (frac, shape) in zip(area_idx.tolist(), parts, strict=True):
+                fractions[m], shapes[m] = frac, shape
+        else:
+            for m, frac in zip(area_idx.tolist(), covered_fractions(*arguments), strict=True):
+                fractions[m] = frac
     t0 = ch.timebase.t0
     epoch_s = np.array([(e.epoch - t0).total_seconds() for e in ch.elements])
     age = (peak_s - epoch_s[sat]) / 86400.0

@@ -238,18 +238,20 @@ class _Model:
                 return True
         return False
 
-    def ratio(self, partner: str, unit: float) -> tuple[LinearExpr, dict[int, int]]:
-        """``received(partner) / unit`` in :data:`RATIO_SCALE` steps (coefficients
-        rounded per candidate), and the coefficients."""
+    def ratio(self, partner: str, unit: float) -> _Ratio:
+        """``received(partner) / unit`` in :data:`RATIO_SCALE` steps, kept exact: the
+        received value in thousandths (the same integers as the total) compared with
+        the unit in thousandths, ``level * unit_int <= RATIO_SCALE * received_int``.
+        Rounding each candidate's ratio instead lets a stage "improve" a level that
+        only the rounding raised, and pay for it in total value."""
         coefficients: dict[int, int] = {}
         for i in self.x:
             pc = self.prep.candidates[i]
             if pc.partner != partner or pc.urgency == "activation":
                 continue
-            coefficient = round(pc.candidate.value * RATIO_SCALE / unit)
-            if coefficient:
-                coefficients[i] = coefficient
-        return sum(c * self.x[i] for i, c in coefficients.items()), coefficients
+            if pc.value_int:
+                coefficients[i] = pc.value_int
+        return _Ratio(self, coefficients, max(1, round(unit * VALUE_SCALE)))
 
     # --- hints and solutions -------------------------------------------------------
 
@@ -300,10 +302,6 @@ class _Model:
             total += pc.value_int
         return total
 
-    def evaluate(self, coefficients: dict[int, int], schedule: Schedule) -> int:
-        """``sum(coefficient * x)`` in ``schedule``."""
-        return sum(c for i, c in coefficients.items() if i in schedule.start)
-
     def schedule(self, solver: cp_model.CpSolver) -> Schedule:
         schedule = Schedule(self.prep)
         for i, var in self.x.items():
@@ -320,6 +318,30 @@ class _Model:
                 solver.value(self.de[piece]),
             )
         return schedule
+
+
+class _Ratio:
+    """A partner's received value over a unit, in :data:`RATIO_SCALE` steps: the
+    largest integer ``level`` with ``level * unit_int <= RATIO_SCALE * received_int``
+    (both in thousandths of value)."""
+
+    def __init__(self, model: _Model, coefficients: dict[int, int], unit_int: int) -> None:
+        self.coefficients = coefficients
+        self.unit_int = unit_int
+        self.received = sum(c * model.x[i] for i, c in coefficients.items())
+
+    def at_least(self, level: Any) -> Any:
+        """The linear constraint ``ratio >= level``, to add to the model."""
+        return RATIO_SCALE * self.received >= self.unit_int * level
+
+    def top(self) -> int:
+        """The largest level: every candidate delivered."""
+        return RATIO_SCALE * sum(self.coefficients.values()) // self.unit_int
+
+    def of(self, schedule: Schedule) -> int:
+        """The level reached by ``schedule``, rounded down as the constraint does."""
+        received = sum(c for i, c in self.coefficients.items() if i in schedule.start)
+        return RATIO_SCALE * received // self.unit_int
 
 
 Evaluate = Callable[[Schedule], int]
@@ -340,7 +362,10 @@ class _Stages:
         seed: int,
     ) -> None:
         self.model = model
+        self.seed_schedule = seed_schedule
         self.best = seed_schedule
+        # the objectives of the plan-changing stages, in order: the lexicographic key
+        self.order: list[Evaluate] = []
         self.deadline = deadline
         self.remaining = max(count, 1)
         self.workers = workers
@@ -363,6 +388,8 @@ class _Stages:
         the best value known (from CP-SAT or the current plan). An ``auxiliary``
         stage (a partner's ideal, the best total) informs the fairness targets but
         does not change the plan. Stage values are recorded divided by ``scale``."""
+        if not auxiliary:
+            self.order.append(evaluate)
         m = self.model.model
         m.maximize(objective)
         solver = cp_model.CpSolver()
@@ -395,6 +422,17 @@ class _Stages:
             self.model.hint(self.best)
         return max(found, current)
 
+    def result(self) -> Schedule:
+        """The better of the last plan and the seed in the lexicographic order of the
+        stages (then the exact total value): the stages only ever replace the plan
+        with a better one, and this keeps that promise whatever a stage did."""
+
+        def key(schedule: Schedule) -> tuple[float, ...]:
+            total = math.fsum(self.model.prep.candidates[i].candidate.value for i in schedule.start)
+            return (*(evaluate(schedule) for evaluate in self.order), total)
+
+        return self.best if key(self.best) >= key(self.seed_schedule) else self.seed_schedule
+
 
 def solve_cpsat(
     instance: Instance,
@@ -406,10 +444,11 @@ def solve_cpsat(
     """Plan ``instance`` exactly with CP-SAT within ``time_limit_s`` (all stages)."""
     began = time.perf_counter()
     prep = Prepared(instance)
-    model = _Model(prep)
     # A heuristic plan seeds the search (complete hint) and is the fallback. On small
     # instances it stops early (stagnation); on large ones CP-SAT's own search improves
-    # slowly on a good plan, so a part of the time is better spent here.
+    # slowly on a good plan, so a part of the time is better spent here. It runs before
+    # the model is built: building takes seconds on large instances (13 s for 9,430
+    # candidates), which would otherwise eat the seed's share of the time.
     estimates: dict[str, float] = {}
     estimated_total: float | None = None
     if instance.fairness != "none":
@@ -420,6 +459,7 @@ def solve_cpsat(
         deadline=began + SEED_FRACTION * time_limit_s,
         seed=seed,
     )
+    model = _Model(prep)
     if not model.x:  # nothing can be acquired and delivered: the empty plan is optimal
         return assemble_plan(
             seed_schedule,
@@ -490,7 +530,7 @@ def solve_cpsat(
     if bound is not None:
         bound = min(bound, value_bound(prep))  # the simple bound can be tighter early on
     return assemble_plan(
-        stages.best,
+        stages.result(),
         solver="cpsat",
         status=status,
         bound=bound,
@@ -512,13 +552,12 @@ def _proportional(model: _Model, stages: _Stages, targets: dict[str, float]) -> 
     ratios = []
     for partner, target in targets.items():
         if target > 0:
-            expr, coefficients = model.ratio(partner, target)
-            m.add(expr >= level)
-            ratios.append(coefficients)
+            ratio = model.ratio(partner, target)
+            m.add(ratio.at_least(level))
+            ratios.append(ratio)
 
     def lowest(schedule: Schedule) -> int:
-        ratio = min((model.evaluate(c, schedule) for c in ratios), default=RATIO_SCALE)
-        return min(ratio, RATIO_SCALE)
+        return min([RATIO_SCALE, *(r.of(schedule) for r in ratios)])
 
     model.derived.append(lambda s: [(level, lowest(s))])
     model.hint(stages.best)
@@ -541,18 +580,18 @@ def _leximin(
     }
     if not utilities:
         return
-    top = max(sum(c.values()) for _, c in utilities.values())
+    top = max(r.top() for r in utilities.values())
     n = len(utilities)
 
     def reached(schedule: Schedule) -> dict[str, int]:
-        return {p: model.evaluate(c, schedule) for p, (_, c) in utilities.items()}
+        return {p: r.of(schedule) for p, r in utilities.items()}
 
     for k in range(n):
         level = m.new_int_var(0, top, f"leximin_{k}")
         flags = {}
-        for p, (expr, _) in utilities.items():
+        for p, ratio in utilities.items():
             flags[p] = m.new_bool_var(f"leximin_{k}_{p}")
-            m.add(expr >= level).only_enforce_if(flags[p])
+            m.add(ratio.at_least(level)).only_enforce_if(flags[p])
         m.add(sum(flags.values()) >= n - k)
 
         def kth(schedule: Schedule, k: int = k) -> int:
