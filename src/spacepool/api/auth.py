@@ -4,19 +4,26 @@
 ``request.state.viewer``; :func:`require_partner` and :func:`require_admin` add a
 role requirement on top. Every route gets exactly one of the three (see
 :data:`spacepool.api.app.ROUTE_ACCESS`).
+
+A key verified in the last :data:`~spacepool.store.keys.KEY_CACHE_TTL_S` seconds
+is not looked up again (one :class:`~spacepool.store.keys.KeyCache` per store), so
+a revocation takes effect within that time. The dependencies are coroutines: only
+a key lookup leaves the event loop, for a worker thread (the database call blocks).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
+from weakref import WeakKeyDictionary
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from spacepool.catalog.access import Viewer
 from spacepool.errors import AuthenticationError, PermissionDeniedError
 from spacepool.store import Store
-from spacepool.store.keys import authenticate
+from spacepool.store.keys import KeyCache, authenticate
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -30,7 +37,23 @@ def store_of(request: Request) -> Store:
     return store
 
 
-def current_viewer(
+_key_caches: WeakKeyDictionary[Store, KeyCache] = WeakKeyDictionary()
+
+
+def key_cache(store: Store) -> KeyCache:
+    """The cache of verified keys for ``store`` (made on first use)."""
+    cache = _key_caches.get(store)
+    if cache is None:
+        cache = _key_caches.setdefault(store, KeyCache())
+    return cache
+
+
+def _authenticate(store: Store, key: str) -> Viewer:
+    with store.transaction(read_only=True) as session:
+        return authenticate(session, key)
+
+
+async def current_viewer(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
 ) -> Viewer:
@@ -45,13 +68,20 @@ def current_viewer(
             "'spacepool keys create'"
         )
     else:
-        with store_of(request).transaction(read_only=True) as session:
-            viewer = authenticate(session, credentials.credentials)
+        store = store_of(request)
+        cache = key_cache(store)
+        key = credentials.credentials
+        cached_viewer = cache.get(key)
+        if cached_viewer is None:
+            viewer = await run_in_threadpool(_authenticate, store, key)
+            cache.put(key, viewer)
+        else:
+            viewer = cached_viewer
     request.state.viewer = viewer
     return viewer
 
 
-def require_partner(viewer: Annotated[Viewer, Depends(current_viewer)]) -> Viewer:
+async def require_partner(viewer: Annotated[Viewer, Depends(current_viewer)]) -> Viewer:
     if viewer.kind == "anonymous":
         raise AuthenticationError(
             "this endpoint needs an API key (partner or coordinator): "
@@ -60,7 +90,7 @@ def require_partner(viewer: Annotated[Viewer, Depends(current_viewer)]) -> Viewe
     return viewer
 
 
-def require_admin(viewer: Annotated[Viewer, Depends(current_viewer)]) -> Viewer:
+async def require_admin(viewer: Annotated[Viewer, Depends(current_viewer)]) -> Viewer:
     if viewer.kind == "anonymous":
         raise AuthenticationError(
             "this endpoint needs a coordinator API key: send 'Authorization: Bearer <key>'"

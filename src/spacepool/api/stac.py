@@ -25,6 +25,7 @@ from fastapi import Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy.orm import Session
 from stac_fastapi.api.routes import create_async_endpoint
 from stac_fastapi.extensions import TransactionExtension
 from stac_fastapi.extensions.transaction.client import BaseTransactionsClient
@@ -260,21 +261,38 @@ def _now(request: Request) -> datetime:
     return clock()
 
 
+def _audit_with_read(request: Request) -> bool:
+    """Whether the audit records go into the reading transaction itself. PostgreSQL:
+    yes, so a read that logs costs no second transaction. SQLite has one writer at
+    a time, and its read transactions do not take the write lock; there the records
+    get a write transaction of their own (:func:`_audit`), taken only when there is
+    something to log."""
+    return store_of(request).engine.dialect.name != "sqlite"
+
+
 def _audit(
-    request: Request, viewer: Viewer, items: list[StoredItem], now: datetime, endpoint: str
+    request: Request,
+    viewer: Viewer,
+    items: list[StoredItem],
+    now: datetime,
+    endpoint: str,
+    session: Session | None = None,
 ) -> None:
-    """Log the reads of non-public items by anyone but their owner, in a write
-    transaction of its own that commits before the answer leaves: an answer whose
-    reads could not be logged is never sent. Reads that log nothing take no write
-    lock (SQLite has one writer at a time)."""
+    """Log the reads of non-public items by anyone but their owner, in ``session``
+    (the reading transaction) or else in a write transaction of its own; either way
+    the records commit before the answer leaves: an answer whose reads could not be
+    logged is never sent. Reads that log nothing take no write lock."""
+    if session is not None:
+        record_reads(session, viewer, items, now=now, endpoint=endpoint)
+        return
     logged = [
         item
         for item in items
         if not is_public(item.access, now) and item.access.owner != viewer.partner_id
     ]
     if logged:
-        with store_of(request).transaction() as session:
-            record_reads(session, viewer, logged, now=now, endpoint=endpoint)
+        with store_of(request).transaction() as write_session:
+            record_reads(write_session, viewer, logged, now=now, endpoint=endpoint)
 
 
 @attr.s
@@ -323,6 +341,7 @@ class CoreClient(BaseCoreClient):
         viewer = viewer_of(request)
         now = _now(request)
         base = get_base_url(request)
+        in_read = _audit_with_read(request)
         with store_of(request).transaction(read_only=True) as session:
             if collection_id is not None:
                 get_collection(session, collection_id)
@@ -332,7 +351,10 @@ class CoreClient(BaseCoreClient):
                     if name not in known:
                         raise UnknownNameError("collection", name, sorted(known))
             page: ItemPage = search_items(session, viewer, now, query)
-        _audit(request, viewer, page.items, now, endpoint)
+            if in_read:
+                _audit(request, viewer, page.items, now, endpoint, session)
+        if not in_read:
+            _audit(request, viewer, page.items, now, endpoint)
         links: list[dict[str, Any]] = [
             {"rel": "self", "type": "application/geo+json", "href": str(request.url)},
             {"rel": "root", "type": "application/json", "href": base},
@@ -413,9 +435,13 @@ class CoreClient(BaseCoreClient):
         request: Request = kwargs["request"]
         viewer = viewer_of(request)
         now = _now(request)
+        in_read = _audit_with_read(request)
         with store_of(request).transaction(read_only=True) as session:
             item = get_item(session, viewer, now, collection_id, item_id)
-        _audit(request, viewer, [item], now, "item")
+            if in_read:
+                _audit(request, viewer, [item], now, "item", session)
+        if not in_read:
+            _audit(request, viewer, [item], now, "item")
         return cast(stac.Item, self._item(get_base_url(request), item))
 
     def get_search(  # type: ignore[override]
@@ -516,7 +542,7 @@ class TransactionsClient(BaseTransactionsClient):
 
     def create_item(
         self, collection_id: str, item: ItemModel | ItemCollectionModel, **kwargs: Any
-    ) -> JSONResponse:
+    ) -> Response:
         request: Request = kwargs["request"]
         item = _body(item, "a STAC Item or a FeatureCollection of items")
         viewer = _writer(request)
@@ -542,9 +568,7 @@ class TransactionsClient(BaseTransactionsClient):
             results = create_items(session, news, viewer, now=now)
         if isinstance(item, ItemCollectionModel):
             features = [self.core._item(base, stored) for stored, _ in results]
-            return JSONResponse(
-                {"type": "FeatureCollection", "features": features}, status_code=201
-            )
+            return GeoJSONPage({"type": "FeatureCollection", "features": features}, status_code=201)
         stored, created = results[0]
         return JSONResponse(self.core._item(base, stored), status_code=201 if created else 200)
 

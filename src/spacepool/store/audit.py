@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from spacepool.catalog.access import Viewer, is_public
@@ -14,30 +14,37 @@ from spacepool.catalog.items import StoredItem
 from spacepool.errors import PermissionDeniedError
 from spacepool.store.models import AuditRead
 
+# Records per INSERT statement: 7 values each stays under SQLite's 32,766 bound
+# parameters (and PostgreSQL's 65,535). A page of up to this many logged reads is
+# one statement, atomic even when the statement commits by itself (PostgreSQL
+# read transactions, see spacepool.store.db.Store.transaction); a larger page
+# takes several, and a failure between them leaves records of reads that were
+# never answered: the log may hold too much, never too little.
+MAX_RECORDS_PER_STATEMENT = 4_000
+
 
 def record_reads(
     session: Session, viewer: Viewer, items: Iterable[StoredItem], *, now: datetime, endpoint: str
 ) -> int:
     """Log each item in ``items`` that is not public at ``now`` and not the viewer's
-    own; returns how many records were written. Runs in the reading transaction."""
-    written = 0
-    for item in items:
-        if is_public(item.access, now) or viewer.partner_id == item.access.owner:
-            continue
-        session.add(
-            AuditRead(
-                at=now,
-                viewer=viewer.label,
-                api_key_id=viewer.key_id,
-                owner_id=item.access.owner,
-                collection_id=item.collection,
-                item_id=item.id,
-                endpoint=endpoint,
-            )
-        )
-        written += 1
-    session.flush()
-    return written
+    own; returns how many records were written. Runs in ``session``: the reading
+    transaction (PostgreSQL) or a write transaction of its own (SQLite)."""
+    rows = [
+        {
+            "at": now,
+            "viewer": viewer.label,
+            "api_key_id": viewer.key_id,
+            "owner_id": item.access.owner,
+            "collection_id": item.collection,
+            "item_id": item.id,
+            "endpoint": endpoint,
+        }
+        for item in items
+        if not is_public(item.access, now) and viewer.partner_id != item.access.owner
+    ]
+    for start in range(0, len(rows), MAX_RECORDS_PER_STATEMENT):
+        session.execute(insert(AuditRead).values(rows[start : start + MAX_RECORDS_PER_STATEMENT]))
+    return len(rows)
 
 
 @dataclass(frozen=True)

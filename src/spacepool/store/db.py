@@ -28,6 +28,12 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Execution option naming how an SQLite transaction begins: "IMMEDIATE" (the default:
 # takes the write lock at BEGIN) or "DEFERRED" (read-only transactions).
 SQLITE_BEGIN_OPTION = "spacepool_sqlite_begin"
+# PostgreSQL connections kept open between requests, and how many more may open under
+# a burst. The API serves up to 40 requests at once (anyio's default thread limit);
+# with SQLAlchemy's defaults (5 kept, 10 more) a steady 20 concurrent requests would
+# close and reopen a connection (a new server process) on most of them.
+POSTGRES_POOL_SIZE = 20
+POSTGRES_MAX_OVERFLOW = 20
 
 
 def database_url(url: str | None = None) -> str:
@@ -67,7 +73,12 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip before every transaction. A connection that
+    # died (server restart) fails its statement instead; SQLAlchemy then recognises
+    # the disconnect and discards every pooled connection of that age, so only the
+    # requests in flight at that moment fail ("Dealing with Disconnects",
+    # optimistic handling, in SQLAlchemy's pooling documentation).
+    return create_engine(url, pool_size=POSTGRES_POOL_SIZE, max_overflow=POSTGRES_MAX_OVERFLOW)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -120,7 +131,13 @@ class Store:
     ``with store.transaction() as session:`` commits on success and rolls back on
     any exception, so a failed request changes nothing. Pass ``read_only=True`` for
     a transaction that only reads: on SQLite it then does not take the write lock,
-    so such transactions run side by side (a write in one fails).
+    so such transactions run side by side (a write in one fails). On PostgreSQL each
+    statement of a ``read_only`` transaction commits by itself (autocommit), which
+    spares the BEGIN and COMMIT round trips and gives up nothing: at PostgreSQL's
+    READ COMMITTED level every statement takes its own snapshot anyway. A write
+    there (the audit records of a search page, one multi-row INSERT: see
+    :mod:`spacepool.store.audit`) is atomic and committed when the statement
+    returns.
     """
 
     def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
@@ -129,12 +146,17 @@ class Store:
             upgrade_database(self.url)
         self.engine = make_engine(self.url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_options: dict[str, Any] = (
+            {SQLITE_BEGIN_OPTION: "DEFERRED"}
+            if self.engine.dialect.name == "sqlite"
+            else {"isolation_level": "AUTOCOMMIT"}
+        )
 
     @contextmanager
     def transaction(self, *, read_only: bool = False) -> Iterator[Session]:
         with self.sessions() as session, session.begin():
-            if read_only and self.engine.dialect.name == "sqlite":
-                session.connection(execution_options={SQLITE_BEGIN_OPTION: "DEFERRED"})
+            if read_only:
+                session.connection(execution_options=self._read_options)
             yield session
 
     def close(self) -> None:

@@ -1,8 +1,8 @@
 """Items: transactional writes and access-filtered reads.
 
-Every read builds its statement from :func:`_visible_select`, which adds the
-access filter (:func:`spacepool.store.access.visible_items`) first; filters, the
-spatial test, counting and the paging key all work on that filtered set.
+Every read puts the access filter (:func:`spacepool.store.access.visible_items`)
+in its ``WHERE`` clause (:func:`_filters` puts it first); filters, the spatial
+test, counting and the paging key all work on that filtered set.
 
 Order: newest first, by ``(datetime_start, collection_id, item_id)`` descending.
 The paging key is that triple of the last item returned, so it names only an item
@@ -12,10 +12,11 @@ items exist).
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -23,8 +24,9 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
     ColumnElement,
-    Select,
+    Text,
     and_,
+    cast,
     func,
     insert,
     literal_column,
@@ -32,6 +34,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, selectinload
 
 from spacepool.catalog.access import AccessPolicy, ItemAccess, Viewer
@@ -108,7 +111,67 @@ def _stored(row: Item) -> StoredItem:
     )
 
 
-def _key(row: Item) -> SortKey:
+def _shares_text(dialect: str) -> ColumnElement[Any]:
+    """The partners an item is shared with, as the text of one JSON array per row (a
+    correlated aggregate, so a page's items and their shares come in one statement).
+    PostgreSQL's ``json_agg`` gives NULL over no rows, SQLite's ``json_group_array``
+    gives ``[]``."""
+    aggregate = func.json_agg if dialect == "postgresql" else func.json_group_array
+    return cast(
+        select(aggregate(ItemShare.partner_id))
+        .where(ItemShare.item_pk == Item.pk)
+        .scalar_subquery(),
+        Text,
+    ).label("shares")
+
+
+@functools.cache
+def _search_columns(dialect: str) -> tuple[Any, ...]:
+    """What a search fetches per candidate: the sort key, the geometry, and the rest
+    of the item with its JSON documents as text, so that only the rows that make
+    the page are decoded (:func:`_stored_text`). Built once per dialect (SQLAlchemy
+    expressions are immutable)."""
+    return (
+        Item.datetime_start,
+        Item.collection_id,
+        Item.item_id,
+        Item.geometry,
+        *(
+            cast(column, Text).label(column.key)
+            for column in (Item.properties, Item.assets, Item.links, Item.stac_extensions)
+        ),
+        Item.minx,
+        Item.miny,
+        Item.maxx,
+        Item.maxy,
+        Item.owner_id,
+        Item.access,
+        Item.embargo_until,
+        _shares_text(dialect),
+    )
+
+
+def _stored_text(row: Row[Any]) -> StoredItem:
+    """A :class:`StoredItem` from a row of :func:`_search_columns`."""
+    return StoredItem(
+        id=row.item_id,
+        collection=row.collection_id,
+        geometry=json.loads(row.geometry),
+        bbox=(row.minx, row.miny, row.maxx, row.maxy),
+        properties=json.loads(row.properties),
+        access=ItemAccess(
+            owner=row.owner_id,
+            policy=AccessPolicy(row.access),
+            shared_with=frozenset(json.loads(row.shares or "[]")),
+            embargo_until=row.embargo_until,
+        ),
+        assets=json.loads(row.assets),
+        links=json.loads(row.links),
+        stac_extensions=json.loads(row.stac_extensions),
+    )
+
+
+def _key(row: Any) -> SortKey:
     return SortKey(row.datetime_start, row.collection_id, row.item_id)
 
 
@@ -192,12 +255,6 @@ def _filters(
     return conditions
 
 
-def _visible_select(
-    viewer: Viewer, now: datetime, query: ItemQuery, dialect: str = ""
-) -> Select[Item]:
-    return select(Item).where(*_filters(viewer, now, query, dialect))
-
-
 def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
@@ -218,21 +275,22 @@ class _Scan:
 
 
 def _matching_rows(
-    session: Session, stmt: Select[Item], query: ItemQuery, want: int, scan: _Scan | None = None
-) -> Iterator[Item]:
-    """Rows of ``stmt`` in result order after ``query.after`` whose geometry meets
-    ``query.area``; stops after ``want`` rows."""
+    session: Session,
+    conditions: list[ColumnElement[bool]],
+    query: ItemQuery,
+    want: int,
+    scan: _Scan | None = None,
+) -> list[Row[Any]]:
+    """Rows (:func:`_search_columns`) meeting ``conditions``, in result order after
+    ``query.after``, whose geometry meets ``query.area``; at most ``want``."""
+    stmt = select(*_search_columns(_dialect(session))).where(*conditions)
     cursor = query.after
-    found = 0
+    found: list[Row[Any]] = []
     batch = want if query.area is None else max(want, SPATIAL_BATCH_ROWS)
     first_round = True
-    while found < want:
+    while len(found) < want:
         page_stmt = stmt if cursor is None else stmt.where(_after(cursor))
-        rows = list(
-            session.scalars(
-                page_stmt.options(selectinload(Item.shares)).order_by(*_ORDER).limit(batch)
-            )
-        )
+        rows = list(session.execute(page_stmt.order_by(*_ORDER).limit(batch)))
         keep = (
             np.ones(len(rows), dtype=bool)
             if query.area is None
@@ -242,17 +300,11 @@ def _matching_rows(
             scan.exhausted = True
             scan.matched = int(keep.sum())
         first_round = False
-        if not rows:
-            return
-        for row, ok in zip(rows, keep, strict=True):
-            if ok:
-                yield row
-                found += 1
-                if found == want:
-                    return
+        found.extend(row for row, ok in zip(rows, keep, strict=True) if ok)
         if len(rows) < batch:
-            return
+            break
         cursor = _key(rows[-1])
+    return found[:want]
 
 
 def _count(session: Session, conditions: list[ColumnElement[bool]], query: ItemQuery) -> int:
@@ -282,13 +334,11 @@ def search_items(session: Session, viewer: Viewer, now: datetime, query: ItemQue
         raise InputError(f"limit: expected a positive number of items, got {query.limit}")
     conditions = _filters(viewer, now, query, _dialect(session))
     scan = _Scan()
-    rows = list(
-        _matching_rows(session, select(Item).where(*conditions), query, query.limit + 1, scan)
-    )
+    rows = _matching_rows(session, conditions, query, query.limit + 1, scan)
     page = rows[: query.limit]
     next_key = _key(page[-1]) if len(rows) > query.limit else None
     matched = scan.matched if scan.exhausted else _count(session, conditions, query)
-    return ItemPage([_stored(row) for row in page], next_key, matched)
+    return ItemPage([_stored_text(row) for row in page], next_key, matched)
 
 
 def get_item(
@@ -446,7 +496,7 @@ def create_items(
     and changes nothing, other content under a taken id is a
     :class:`ConflictError`), with a fixed number of statements per call instead of
     several per item: one lookup of the ids already taken, one multi-row insert of
-    the items and one of their shares.
+    the items and one of their shares (on PostgreSQL: one COPY each).
     """
     owners = [_owner_for(session, new, viewer) for new in items]
     for collection in sorted({new.collection for new in items}):
@@ -484,22 +534,80 @@ def create_items(
         results[n] = (stored, False)
     fresh = sorted(wanted.values())
     if fresh:
-        keys = session.execute(
-            insert(Item).returning(
-                Item.pk, Item.collection_id, Item.item_id, sort_by_parameter_order=True
-            ),
-            [_row_values(items[n], owners[n], now) for n in fresh],
-        ).all()
-        shares = [
-            {"item_pk": pk, "partner_id": partner}
-            for (pk, _, _), n in zip(keys, fresh, strict=True)
-            for partner in sorted(items[n].shared_with)
-        ]
-        if shares:
-            session.execute(insert(ItemShare), shares)
+        rows = [_row_values(items[n], owners[n], now) for n in fresh]
+        shared = [sorted(items[n].shared_with) for n in fresh]
+        if _dialect(session) == "postgresql":
+            _copy_rows(session, rows, shared)
+        else:
+            _insert_rows(session, rows, shared)
         for n in fresh:
             results[n] = (_as_stored(items[n], owners[n]), True)
     return [result for result in results if result is not None]
+
+
+def _insert_rows(session: Session, rows: list[dict[str, Any]], shared: list[list[str]]) -> None:
+    """SQLite: insert item rows and their shares, a few multi-row statements each.
+    The keys are numbered here, after the largest in use, as SQLite would number
+    them (an ``INTEGER PRIMARY KEY`` without ``AUTOINCREMENT`` takes max + 1): the
+    write transaction holds SQLite's one write lock from its BEGIN IMMEDIATE, so no
+    other writer can take them. Asking for the keys back instead (RETURNING in
+    parameter order) makes SQLAlchemy insert row by row on SQLite."""
+    first = int(session.scalar(select(func.coalesce(func.max(Item.pk), 0))) or 0) + 1
+    pks = range(first, first + len(rows))
+    # render_nulls: send NULL for an absent embargo instead of leaving the column
+    # out, so every row has the same columns and the batch stays together
+    # (SQLAlchemy splits a batch wherever the set of non-NULL columns changes:
+    # "ORM Bulk INSERT Statements").
+    session.execute(
+        insert(Item).execution_options(render_nulls=True),
+        [{"pk": pk, **row} for pk, row in zip(pks, rows, strict=True)],
+    )
+    shares = [
+        {"item_pk": pk, "partner_id": partner}
+        for pk, partners in zip(pks, shared, strict=True)
+        for partner in partners
+    ]
+    if shares:
+        session.execute(insert(ItemShare), shares)
+
+
+def _copy_rows(session: Session, rows: list[dict[str, Any]], shared: list[list[str]]) -> None:
+    """PostgreSQL: the same rows by ``COPY ... FROM STDIN``, in the session's
+    transaction. The primary keys are drawn from the table's sequence first, so the
+    shares can name their items without a RETURNING round trip. A multi-row INSERT
+    of a thousand items binds 18,000 parameters, which the driver spends longer
+    converting than the server spends storing them; COPY streams the values."""
+    connection = session.connection()
+    pks = list(
+        connection.execute(
+            select(func.nextval(func.pg_get_serial_sequence("items", "pk"))).select_from(
+                func.generate_series(1, len(rows))
+            )
+        ).scalars()
+    )
+    columns = list(rows[0])
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor:
+        items_copy = f"COPY items (pk, {', '.join(columns)}) FROM STDIN"
+        with cursor.copy(items_copy) as copy:
+            for pk, row in zip(pks, rows, strict=True):
+                copy.write_row((pk, *(_copy_value(row[c]) for c in columns)))
+        if any(shared):
+            with cursor.copy("COPY item_shares (item_pk, partner_id) FROM STDIN") as copy:
+                for pk, partners in zip(pks, shared, strict=True):
+                    for partner in partners:
+                        copy.write_row((pk, partner))
+
+
+def _copy_value(value: Any) -> Any:
+    """A value as COPY takes it: JSON documents as their text (the server parses it
+    into ``jsonb``), times in UTC, the rest as is."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"))
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return value
 
 
 def _conflict(new: NewItem) -> ConflictError:

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +29,11 @@ from spacepool.store.partners import get_partner
 KEY_PREFIX = "sp"
 PREFIX_LENGTH = 8
 SECRET_BYTES = 32
+# Seconds a process trusts a key it has verified before looking it up again: a key
+# revoked in the database (``revoked_at`` set) is refused at most this long after.
+KEY_CACHE_TTL_S = 5.0
+# Keys remembered at once per process; beyond this the cache starts over.
+KEY_CACHE_ENTRIES = 10_000
 
 
 def key_digest(key: str) -> str:
@@ -82,3 +90,38 @@ def authenticate(session: Session, key: str) -> Viewer:
         return Viewer.admin(key_id=row.id)
     assert row.partner_id is not None  # the table's check constraint guarantees it
     return Viewer.partner(row.partner_id, key_id=row.id)
+
+
+class KeyCache:
+    """Viewers of keys verified in the last ``ttl_s`` seconds, by key digest.
+
+    Only keys that :func:`authenticate` accepted are remembered; an unknown,
+    malformed or revoked key is looked up every time, and a new key works at once.
+    Revocation takes effect within ``ttl_s``. Safe to share between threads.
+    """
+
+    def __init__(
+        self,
+        ttl_s: float = KEY_CACHE_TTL_S,
+        max_entries: int = KEY_CACHE_ENTRIES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._clock = clock
+        self._entries: dict[str, tuple[float, Viewer]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Viewer | None:
+        """The viewer of ``key`` if it was verified less than ``ttl_s`` ago."""
+        entry = self._entries.get(key_digest(key))
+        if entry is None or self._clock() - entry[0] >= self.ttl_s:
+            return None
+        return entry[1]
+
+    def put(self, key: str, viewer: Viewer) -> None:
+        """Remember that ``key`` was just verified as ``viewer``."""
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[key_digest(key)] = (self._clock(), viewer)
