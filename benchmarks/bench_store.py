@@ -48,8 +48,8 @@ from typing import Any
 import httpx
 import numpy as np
 import orjson
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from spacepool.api.server import NODELAY_HTTP
 from spacepool.catalog.access import Viewer
 from spacepool.catalog.items import format_rfc3339
 from spacepool.store import Store
@@ -142,22 +142,6 @@ def item_batches(n_items: int, batch: int) -> Iterator[tuple[str, list[dict[str,
 # --- server and database -----------------------------------------------------------------
 
 
-class NoDelayH11Protocol(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol with ``TCP_NODELAY`` set on each connection.
-
-    With ``--workers`` above 1, uvicorn binds the listening socket itself with
-    protocol number 0, and asyncio turns Nagle's algorithm off only on sockets whose
-    protocol is ``IPPROTO_TCP`` (``asyncio.base_events._set_nodelay``): answers
-    written in two pieces (head, body) then wait for the client's delayed ACK,
-    some 40 ms on Linux. One worker binds through asyncio and is not affected."""
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        sock = transport.get_extra_info("socket")
-        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        super().connection_made(transport)
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -199,7 +183,7 @@ def start_server(database_url: str, log: Path, workers: int = 1) -> Server:
         "--workers",
         str(workers),
         "--http",
-        "bench_store:NoDelayH11Protocol",
+        NODELAY_HTTP,
     ]
     with log.open("ab") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)

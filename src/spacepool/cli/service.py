@@ -19,15 +19,24 @@ def serve(
     """Run the REST + STAC API (STAC root /stac, OpenAPI /openapi.json, docs /docs)."""
     import uvicorn
 
+    from spacepool.api.server import NODELAY_HTTP
+
     check_workers(workers)
     if workers == 1:
         from spacepool.api import create_app
 
-        uvicorn.run(create_app(), host=host, port=port)
+        uvicorn.run(create_app(), host=host, port=port, http=NODELAY_HTTP)
         return
     # Several processes need the app as an import string; each builds its own.
     # Migrate once here so the workers do not race to upgrade the schema.
     from spacepool.store.db import upgrade_database
 
     upgrade_database()
-    uvicorn.run("spacepool.api:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(
+        "spacepool.api:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        http=NODELAY_HTTP,
+    )
