@@ -11,6 +11,7 @@ Hierarchy::
     │   ├── TimeRangeError              empty window, start after end, unparsable time
     │   ├── GeometryError               invalid polygon / point / GeoJSON
     │   │   └── GeoJSONError            an area of interest file: source, location, reason
+    │   ├── FilterError                 a CQL2 filter that does not parse or is unsupported
     │   ├── UnknownNameError            a station, satellite, partner ... that does not exist;
     │   │                               lists the names that do
     │   ├── ConsortiumDataError         the consortium file is inconsistent (field named)
@@ -167,6 +168,18 @@ class GeoJSONError(GeometryError):
         self.reason = reason
         where = f"{source}: {location}" if location else source
         super().__init__(f"{where}: {reason}")
+
+
+class FilterError(InputError):
+    """A CQL2 filter (STAC API Filter extension) that cannot be parsed or uses what
+    spacepool does not support; ``operator`` names the operator at fault (``None``
+    when the text does not parse)."""
+
+    code = "invalid_filter"
+
+    def __init__(self, message: str, *, operator: str | None = None) -> None:
+        self.operator = operator
+        super().__init__(message)
 
 
 class UnknownNameError(InputError):

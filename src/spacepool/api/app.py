@@ -42,6 +42,7 @@ from spacepool.api.stac import (
     SearchPostRequest,
     TransactionsClient,
 )
+from spacepool.api.stac_filter import filter_extension
 from spacepool.api.web import router as web_router
 from spacepool.store import Store
 
@@ -73,6 +74,8 @@ ROUTE_ACCESS: dict[tuple[str, str], str] = {
     ("GET", _ITEM): PUBLIC,
     ("GET", f"{STAC_PREFIX}/search"): PUBLIC,
     ("POST", f"{STAC_PREFIX}/search"): PUBLIC,
+    ("GET", f"{STAC_PREFIX}/queryables"): PUBLIC,
+    ("GET", f"{_COLLECTION}/queryables"): PUBLIC,
     ("GET", f"{STAC_PREFIX}/_mgmt/ping"): PUBLIC,
     ("GET", f"{STAC_PREFIX}/_mgmt/health"): PUBLIC,
     ("POST", _ITEMS): PARTNER,
@@ -211,7 +214,8 @@ def create_app(
         app=app,
         router=APIRouter(prefix=STAC_PREFIX),
         extensions=[
-            ItemsAndCollectionsTransactions(client=TransactionsClient(core), settings=settings)
+            ItemsAndCollectionsTransactions(client=TransactionsClient(core), settings=settings),
+            filter_extension(),
         ],
         search_get_request_model=SearchGetRequest,
         search_post_request_model=SearchPostRequest,

@@ -45,6 +45,13 @@ from stac_pydantic import ItemCollection as ItemCollectionModel
 from stac_pydantic.shared import MimeTypes
 
 from spacepool.api.auth import store_of, viewer_of
+from spacepool.api.stac_filter import (
+    FilterCrsQuery,
+    FilterLangQuery,
+    FilterPostFields,
+    FilterQuery,
+    item_filter,
+)
 from spacepool.catalog.access import Viewer, is_public
 from spacepool.catalog.items import (
     NewItem,
@@ -121,6 +128,9 @@ class SearchGetRequest(APIRequest):
     token: Annotated[str | None, Query(description="Paging token from a 'next' link.")] = attr.ib(
         default=None
     )
+    filter_expr: FilterQuery = attr.ib(default=None)
+    filter_lang: FilterLangQuery = attr.ib(default=None)
+    filter_crs: FilterCrsQuery = attr.ib(default=None)
 
 
 @attr.s
@@ -138,10 +148,13 @@ class ItemsGetRequest(APIRequest):
     token: Annotated[str | None, Query(description="Paging token from a 'next' link.")] = attr.ib(
         default=None
     )
+    filter_expr: FilterQuery = attr.ib(default=None)
+    filter_lang: FilterLangQuery = attr.ib(default=None)
+    filter_crs: FilterCrsQuery = attr.ib(default=None)
 
 
-class SearchPostRequest(BaseSearchPostRequest):
-    """POST /search body: STAC item-search plus a paging token."""
+class SearchPostRequest(BaseSearchPostRequest, FilterPostFields):
+    """POST /search body: STAC item-search plus a paging token and a CQL2 filter."""
 
     limit: int | None = Field(DEFAULT_LIMIT, ge=1, description=LIMIT_TEXT)
     token: str | None = None
@@ -410,16 +423,20 @@ class CoreClient(BaseCoreClient):
     def item_collection(  # type: ignore[override]
         self,
         collection_id: str,
-        bbox: str | None = None,  # type: ignore[override]
+        bbox: str | None = None,
         datetime: str | None = None,
         limit: int = DEFAULT_LIMIT,
         token: str | None = None,
+        filter_expr: str | None = None,
+        filter_lang: str | None = None,
+        filter_crs: str | None = None,
         **kwargs: Any,
     ) -> GeoJSONPage:
         request: Request = kwargs["request"]
         start, end = (None, None) if datetime is None else parse_interval(datetime)
         query = ItemQuery(
             collections=(collection_id,),
+            filter=item_filter(filter_expr, filter_lang, filter_crs, default="cql2-text"),
             area=None if bbox is None else _bbox_text(bbox),
             start=start,
             end=end,
@@ -453,6 +470,9 @@ class CoreClient(BaseCoreClient):
         datetime: str | None = None,
         limit: int = DEFAULT_LIMIT,
         token: str | None = None,
+        filter_expr: str | None = None,
+        filter_lang: str | None = None,
+        filter_crs: str | None = None,
         **kwargs: Any,
     ) -> GeoJSONPage:
         request: Request = kwargs["request"]
@@ -471,6 +491,7 @@ class CoreClient(BaseCoreClient):
         query = ItemQuery(
             collections=_id_list(_split(collections), "collections"),
             ids=_id_list(_split(ids), "ids"),
+            filter=item_filter(filter_expr, filter_lang, filter_crs, default="cql2-text"),
             area=area,
             start=start,
             end=end,
@@ -501,6 +522,12 @@ class CoreClient(BaseCoreClient):
         query = ItemQuery(
             collections=_id_list(search_request.collections, "collections"),
             ids=_id_list(search_request.ids, "ids"),
+            filter=item_filter(
+                search_request.filter_expr,
+                search_request.filter_lang,
+                search_request.filter_crs,
+                default="cql2-json",
+            ),
             area=area,
             start=start,
             end=end,

@@ -42,6 +42,7 @@ from spacepool.catalog.items import NewItem, StoredItem, item_document
 from spacepool.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from spacepool.store.access import visible_items
 from spacepool.store.collections import get_collection
+from spacepool.store.cql2 import ItemFilter
 from spacepool.store.models import Item, ItemShare
 from spacepool.store.partners import get_partner, require_partners
 from spacepool.store.types import UTCDateTime
@@ -70,7 +71,9 @@ class ItemQuery:
     ``area`` is a shapely geometry in longitude/latitude degrees (a bbox query
     arrives as a box, or two boxes when it crosses the antimeridian); an item
     matches when its geometry intersects it. ``start``/``end`` bound an interval
-    (either may be open) that the item's time range must overlap.
+    (either may be open) that the item's time range must overlap. ``filter`` is a
+    CQL2 filter (:mod:`spacepool.store.cql2`): its SQL condition joins the others
+    and its exact spatial tests join the ``area`` test.
     """
 
     collections: tuple[str, ...] | None = None
@@ -80,6 +83,7 @@ class ItemQuery:
     end: datetime | None = None
     limit: int = 10
     after: SortKey | None = None
+    filter: ItemFilter | None = None
 
 
 @dataclass(frozen=True)
@@ -233,6 +237,8 @@ def _filters(
     viewer: Viewer, now: datetime, query: ItemQuery, dialect: str = ""
 ) -> list[ColumnElement[bool]]:
     conditions = [visible_items(viewer, now)]
+    if query.filter is not None:  # beside the access filter, in the same WHERE
+        conditions.append(query.filter.where)
     if dialect == "postgresql":
         conditions.extend(_postgres_filters(query))
     if query.collections is not None:
@@ -264,6 +270,24 @@ def _intersecting(geometries: Sequence[str], area: BaseGeometry) -> np.ndarray:
     return np.asarray(shapely.intersects(shapes, area), dtype=bool)
 
 
+def _exact(query: ItemQuery) -> bool:
+    """Whether rows passing the SQL conditions still need a geometry test."""
+    return query.area is not None or (query.filter is not None and bool(query.filter.spatial))
+
+
+def _keep(geometries: Sequence[str], query: ItemQuery) -> np.ndarray:
+    """Which of ``geometries`` (GeoJSON texts, shape ``(N,)``) meet ``query.area``
+    and the filter's spatial tests."""
+    keep = (
+        np.ones(len(geometries), dtype=bool)
+        if query.area is None
+        else _intersecting(geometries, query.area)
+    )
+    if query.filter is not None and query.filter.spatial:
+        keep &= query.filter.matches_geometry(geometries)
+    return keep
+
+
 @dataclass
 class _Scan:
     """What :func:`_matching_rows` saw: ``exhausted`` is set when it fetched every
@@ -282,19 +306,20 @@ def _matching_rows(
     scan: _Scan | None = None,
 ) -> list[Row[Any]]:
     """Rows (:func:`_search_columns`) meeting ``conditions``, in result order after
-    ``query.after``, whose geometry meets ``query.area``; at most ``want``."""
+    ``query.after``, whose geometry meets ``query.area`` and the filter's spatial
+    tests (:func:`_keep`); at most ``want``."""
     stmt = select(*_search_columns(_dialect(session))).where(*conditions)
     cursor = query.after
     found: list[Row[Any]] = []
-    batch = want if query.area is None else max(want, SPATIAL_BATCH_ROWS)
+    batch = max(want, SPATIAL_BATCH_ROWS) if _exact(query) else want
     first_round = True
     while len(found) < want:
         page_stmt = stmt if cursor is None else stmt.where(_after(cursor))
         rows = list(session.execute(page_stmt.order_by(*_ORDER).limit(batch)))
         keep = (
-            np.ones(len(rows), dtype=bool)
-            if query.area is None
-            else _intersecting([row.geometry for row in rows], query.area)
+            _keep([row.geometry for row in rows], query)
+            if _exact(query)
+            else np.ones(len(rows), dtype=bool)
         )
         if scan is not None and first_round and cursor is None and len(rows) < batch:
             scan.exhausted = True
@@ -308,14 +333,14 @@ def _matching_rows(
 
 
 def _count(session: Session, conditions: list[ColumnElement[bool]], query: ItemQuery) -> int:
-    if query.area is None:
+    if not _exact(query):
         return int(session.scalar(select(func.count()).select_from(Item).where(*conditions)) or 0)
     total = 0
     geometries = session.scalars(select(Item.geometry).where(*conditions)).yield_per(
         SPATIAL_BATCH_ROWS
     )
     for chunk in geometries.partitions():
-        total += int(_intersecting(list(chunk), query.area).sum())
+        total += int(_keep(list(chunk), query).sum())
     return total
 
 
