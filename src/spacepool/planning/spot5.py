@@ -24,6 +24,10 @@ graph:
   coupled photos with the high part kept at its stage-1 value and maximises the low
   part, starting from the stage-1 solution; when CP-SAT does not prove it within its
   share of the time, a time-window large-neighbourhood search uses the rest.
+* in stage 2, every coupled component but the largest enters through its capacity
+  frontier (best weight per recorder budget, computed exactly and combined by
+  max-plus convolution): the model holds the largest component, the components
+  whose frontier is not proven within a short time, and one budget variable.
 
 Measured results and the reasons behind each choice: docs/spot5.md.
 
@@ -33,10 +37,14 @@ Every sub-result carries its bound, so the reported bound and status stay exact:
 
 from __future__ import annotations
 
+import itertools
 import logging
+import math
 import random
-from collections.abc import Mapping, Sequence
-from typing import Final
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final
+
+from ortools.sat.python import cp_model
 
 from spacepool.planning.spot5_format import (
     CAPACITY_MODES,
@@ -61,10 +69,13 @@ from spacepool.planning.spot5_model import (
     MIN_SOLVE_S,
     Clock,
     ConflictGraph,
+    Frontier,
     Lit,
     PhotoModel,
     Solved,
     clique_cover,
+    component_frontier,
+    max_plus,
     run_cpsat,
     separable_levels,
 )
@@ -90,9 +101,15 @@ _WINDOW_STEP: Final = 1.1
 # 2 s: with 1 s, most windows ended unproven on a loaded machine and the search
 # stalled 2-3 below the best-known values of 1405 and 1407 (measured).
 _WINDOW_S: Final = 2.0
+# Capacity frontiers of the small coupled components (see _split_frontiers): at most
+# _FRONTIER_SHARE of the time left and _FRONTIER_MAX_S in all, _FRONTIER_PART_S per
+# component; only when the budget has at most _FRONTIER_MAX_BUDGET steps.
+_FRONTIER_SHARE: Final = 0.1
+_FRONTIER_MAX_S: Final = 5.0
+_FRONTIER_PART_S: Final = 2.0
+_FRONTIER_MAX_BUDGET: Final = 2000
 # Smallest part of the remaining time an independent component may use.
 _INDEPENDENT_SHARE: Final = 0.15
-# Smallest time given to any single CP-SAT call (s): below it CP-SAT's own start-up
 
 
 # --- exact solver ---------------------------------------------------------------------
@@ -202,8 +219,8 @@ def _solve_coupled(
     photos = [p for part in parts for p in part]
     weights = [graph.photos[p].weight for p in photos]
     levels = separable_levels(weights)
-    model = PhotoModel(graph, photos, use, capacity)
     if levels is None:
+        model = PhotoModel(graph, photos, use, capacity)
         if hint:
             model.hint(hint)
         model.model.maximize(model.weight)
@@ -235,34 +252,82 @@ def _solve_coupled(
     _log.debug("stage 1: %s %d (bound %d)", stage1.status, stage1.value, stage1.bound)
 
     # Stage 2: everything, the high part kept at its best value, the low part maximised.
+    # The small components enter through their exact capacity frontiers (see
+    # _split_frontiers); the model holds the rest and one budget variable.
+    scale = math.gcd(*(u for u in use.values() if u > 0))
+    kept, frontiers = _split_frontiers(graph, parts, use, scale, capacity, clock, workers, seed)
+    model = PhotoModel(graph, kept, use, capacity)
+    kept_set = set(kept)
     high_part = sum(
-        (graph.photos[p].weight // g) * model.x[p, v] for p in high for v in graph.photos[p].values
+        (graph.photos[p].weight // g) * model.x[p, v]
+        for p in high
+        if p in kept_set
+        for v in graph.photos[p].values
     )
     low_part = sum(
-        graph.photos[p].weight * model.x[p, v] for p in low for v in graph.photos[p].values
+        graph.photos[p].weight * model.x[p, v]
+        for p in low
+        if p in kept_set
+        for v in graph.photos[p].values
     )
+    extract = model.selection
+    spare: Any = None
+    if frontiers:
+        top = capacity // scale
+        total, shares = max_plus(frontiers, top)
+        # The low weights together stay below g, so each budget's best weight splits
+        # into its high part (multiples of g) and its low part.
+        spare = model.model.new_int_var(0, top, "spare")
+        model.model.add(model.units + scale * spare <= capacity)
+        high_more = model.model.new_int_var(0, int(total[-1]) // g, "frontier_high")
+        low_more = model.model.new_int_var(0, int(total[-1]), "frontier_low")
+        model.model.add_element(spare, [int(t) // g for t in total], high_more)
+        model.model.add_element(spare, [int(t) % g for t in total], low_more)
+        # The element constraint alone relaxes to nothing in the LP; the upper
+        # concave hull of the frontier is a valid cut that gives it its slope.
+        for (b1, t1), (b2, t2) in itertools.pairwise(_upper_hull(total)):
+            model.model.add(
+                (b2 - b1) * (g * high_more + low_more) <= (b2 - b1) * t1 + (t2 - t1) * (spare - b1)
+            )
+        high_part = high_part + high_more
+        low_part = low_part + low_more
+
+        def extract(solver: cp_model.CpSolver) -> dict[int, int]:
+            chosen = model.selection(solver)
+            b = solver.value(spare)
+            for frontier, share in zip(frontiers, shares, strict=True):
+                chosen.update(frontier.selection(int(share[b])))
+            return chosen
+
     # When stage 1 is not proven (1401, 1403 within 60 s), its value is still the
     # best high part known; stage 2 keeps it and spends its time on the low part,
     # which is what separates the best-known solutions. The bound stays sound.
     model.model.add(high_part >= stage1.value)
     model.model.maximize(low_part)
     model.hint(stage1.selected)
+    if spare is not None:
+        hinted = sum(use.get((p, v), 0) for p, v in stage1.selected.items() if p in kept_set)
+        model.model.add_hint(spare, (capacity - hinted) // scale)
     trivial = low_total
     stage2, _ = run_cpsat(
         model.model,
-        model.selection,
+        extract,
         max(clock.left() * _STAGE2_SHARE, min(clock.left(), _STAGE2_MIN_S)),
         workers,
         seed,
         trivial=trivial,
     )
     selected = stage2.selected if stage2.selected or not stage1.selected else stage1.selected
-    if stage2.status != "OPTIMAL" and clock.left() > MIN_SOLVE_S:
-        selected = _window_search(model, selected, sorted(photos), low, graph, clock, workers, seed)
+    if stage2.status != "OPTIMAL" and clock.left() > MIN_SOLVE_S and stage2.selected:
+        selected = _window_search(
+            model, extract, low_part, stage2, sorted(kept), clock, workers, seed
+        )
     value = sum(graph.photos[p].weight for p in selected)
     if stage1.status == "OPTIMAL":
         # The optimum has the largest high part (the low part sums to less than g),
-        # and stage 2 covers every solution with that high part.
+        # and stage 2 covers every solution with that high part: the frontiers are
+        # exact, and with the high part at its maximum each small component takes
+        # the lexicographically best selection of its budget.
         bound = stage1.value * g + (stage2.bound if stage2.selected else low_total)
         proven = stage2.status == "OPTIMAL"
     else:
@@ -271,37 +336,93 @@ def _solve_coupled(
     return Solved("OPTIMAL" if proven else "FEASIBLE", value, max(bound, value), selected)
 
 
+def _upper_hull(values: Any) -> list[tuple[int, int]]:
+    """Vertices ``(b, values[b])`` of the upper concave hull of ``values`` (shape
+    ``(n,)``), by increasing ``b`` (Andrew's monotone chain, upper half)."""
+    hull: list[tuple[int, int]] = []
+    for b, t in enumerate(int(t) for t in values):
+        while len(hull) >= 2:
+            (b1, t1), (b2, t2) = hull[-2], hull[-1]
+            # Drop the middle vertex when it lies on or below the chord.
+            if (t2 - t1) * (b - b1) <= (t - t1) * (b2 - b1):
+                hull.pop()
+            else:
+                break
+        hull.append((b, t))
+    return hull
+
+
+def _split_frontiers(
+    graph: ConflictGraph,
+    parts: Sequence[Sequence[int]],
+    use: Mapping[Lit, int],
+    scale: int,
+    capacity: int,
+    clock: Clock,
+    workers: int,
+    seed: int,
+) -> tuple[list[int], list[Frontier]]:
+    """Photos kept in the stage-2 model, and the exact capacity frontiers of the
+    other coupled components.
+
+    The coupled components share only the recorder, so the best weight of all but
+    the largest is the max-plus convolution of their frontiers (best weight per
+    budget), and stage 2 needs only the largest component plus one budget variable.
+    A component whose frontier is not proven within its time stays in the model,
+    as does everything when the budget in units of ``scale`` is too fine to
+    enumerate (the literal capacity convention)."""
+    ordered = sorted(parts, key=len)
+    largest = ordered.pop()
+    kept = list(largest)
+    top = capacity // scale
+    if top > _FRONTIER_MAX_BUDGET or not ordered:
+        return sorted(p for part in parts for p in part), []
+    frontiers: list[Frontier] = []
+    budget_s = min(_FRONTIER_MAX_S, clock.left() * _FRONTIER_SHARE)
+    spend_until = clock.elapsed() + budget_s
+    for part in ordered:
+        left = spend_until - clock.elapsed()
+        frontier = None
+        if left > MIN_SOLVE_S:
+            frontier = component_frontier(
+                graph, part, use, scale, top, clock, min(left, _FRONTIER_PART_S), workers, seed
+            )
+        if frontier is None:
+            kept.extend(part)
+        else:
+            frontiers.append(frontier)
+    _log.debug(
+        "frontiers: %d components, %d photos kept in the model",
+        len(frontiers),
+        len(kept),
+    )
+    return sorted(kept), frontiers
+
+
 def _window_search(
     model: PhotoModel,
-    selected: dict[int, int],
+    extract: Callable[[cp_model.CpSolver], dict[int, int]],
+    objective: Any,
+    start: Solved,
     order: Sequence[int],
-    scored: Sequence[int],
-    graph: ConflictGraph,
     clock: Clock,
     workers: int,
     seed: int,
 ) -> dict[int, int]:
-    """Improve ``selected`` for ``model`` (the stage-2 model) until the deadline.
+    """Improve the stage-2 solution ``start`` of ``model`` (objective ``objective``)
+    until the deadline.
 
     Photo ids follow the time of the images, and constraints link photos close in
-    time, so a neighbourhood is a window of consecutive ids: the photos outside it
-    are fixed, the window is re-optimised by CP-SAT with the objective at least the
-    current value; an equal value is accepted too (it moves the search along a
-    plateau). The value is the weight of the ``scored`` photos. CP-SAT's own
+    time, so a neighbourhood is a window of consecutive ids among ``order`` (the
+    photos of the model): the photos outside it are fixed, the window is
+    re-optimised by CP-SAT with the objective at least the current value; an equal
+    value is accepted too (it moves the search along a plateau). CP-SAT's own
     neighbourhoods are random sets of variables or constraints; on 1405 this search
     took stage 2 from 137 to 142 in 24 s where CP-SAT alone stayed at 134-141 in
     30-55 s (measured).
     """
     rng = random.Random(seed)
-    counted = set(scored)
-    objective = sum(
-        graph.photos[p].weight * model.x[p, v] for p in counted for v in graph.photos[p].values
-    )
-
-    def score(selection: Mapping[int, int]) -> int:
-        return sum(graph.photos[p].weight for p in selection if p in counted)
-
-    current, value = dict(selected), score(selected)
+    current, value = dict(start.selected), start.value
     width = float(_WINDOW_PHOTOS)
     rounds = 0
     while clock.left() > MIN_SOLVE_S:
@@ -320,14 +441,14 @@ def _window_search(
         sub.add(objective >= value)
         solved, _ = run_cpsat(
             sub,
-            model.selection,
+            extract,
             min(_WINDOW_S, clock.left()),
             workers,
             seed + rounds,
             trivial=value,
         )
-        if solved.selected and score(solved.selected) >= value:
-            current, value = solved.selected, score(solved.selected)
+        if solved.selected and solved.value >= value:
+            current, value = solved.selected, solved.value
         grow = _WINDOW_STEP if solved.status == "OPTIMAL" else 1 / _WINDOW_STEP
         width = min(_WINDOW_MAX, max(_WINDOW_MIN, width * grow))
     _log.debug("window search: %d windows, value %d, width %.0f", rounds, value, width)

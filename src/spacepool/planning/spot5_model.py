@@ -16,10 +16,11 @@ import logging
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from spacepool.planning.spot5_format import Spot5Instance
@@ -226,6 +227,175 @@ def run_cpsat(
     return Solved(name, 0, trivial, {}), solver
 
 
+# --- capacity frontiers -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Frontier:
+    """Best weight of a set of photos for every recorder budget ``b = 0..budget``:
+    ``values[b]`` is the best weight using at most ``b`` (scaled) units, reached by
+    the selection ``steps[index[b]]``. ``values`` is non-decreasing; a new step
+    starts only where the best weight grows."""
+
+    values: tuple[int, ...]
+    index: tuple[int, ...]
+    steps: tuple[dict[int, int], ...]
+
+    @property
+    def budget(self) -> int:
+        return len(self.values) - 1
+
+    def selection(self, budget: int) -> dict[int, int]:
+        return self.steps[self.index[min(budget, self.budget)]]
+
+
+def component_frontier(
+    graph: ConflictGraph,
+    part: Sequence[int],
+    use: Mapping[Lit, int],
+    scale: int,
+    budget: int,
+    clock: Clock,
+    time_limit_s: float,
+    workers: int,
+    seed: int,
+) -> Frontier | None:
+    """The exact :class:`Frontier` of the photos ``part`` (recorder use ``use``, in
+    multiples of ``scale``) up to ``budget`` units, or ``None`` when a solve is not
+    proven within ``time_limit_s`` (the caller then keeps these photos in its own
+    model).
+
+    Parametric, from the top budget down: the best selection within ``b`` units
+    uses ``c <= b`` of them, so the frontier is flat on ``[c, b]``; go on with
+    ``b = c - 1``. Before each CP-SAT solve, two cheap bounds are compared: any
+    subset of the last selection is feasible (an unselected photo violates
+    nothing), so the best subset within ``b`` units (a small knapsack) is a lower
+    bound; the knapsack over all photos without their conflicts is an upper bound.
+    When they meet, the subset is optimal and no solve is needed (on SPOT5's
+    components of weight-1, one-unit photos, every step)."""
+    deadline = clock.elapsed() + time_limit_s
+    cost = {p: {v: use.get((p, v), 0) // scale for v in graph.photos[p].values} for p in part}
+    weight = {p: graph.photos[p].weight for p in part}
+    top = min(budget, sum(max(cost[p].values()) for p in part))
+    items = [(min(cost[p].values()), weight[p]) for p in part]
+    upper = _knapsack(items, budget)[0]
+    model = PhotoModel(graph, part, use, None)
+    units = sum(cost[p][v] * model.x[p, v] for p in part for v in graph.photos[p].values)
+    cap = model.model.new_int_var(0, top, "budget")
+    model.model.add(units <= cap)
+    model.model.maximize(model.weight)
+    domain = model.model.proto.variables[cap.index].domain
+    found: list[tuple[int, int, dict[int, int]]] = []  # (first budget, weight, selection)
+    last: dict[int, int] | None = None
+    b = top
+    while b >= 0:
+        chosen: dict[int, int] | None = None
+        if last is not None:
+            kept = sorted(last.items())
+            best, keep = _knapsack([(cost[p][v], weight[p]) for p, v in kept], b)
+            if best[b] >= upper[b]:
+                chosen = {p: v for i, (p, v) in enumerate(kept) if keep(b, i)}
+        if chosen is None:
+            left = deadline - clock.elapsed()
+            if left <= 0:
+                return None
+            domain[1] = b
+            if last is not None:
+                model.model.clear_hints()  # type: ignore[no-untyped-call]
+                model.hint(last)
+            solved, _ = run_cpsat(
+                model.model, model.selection, left, workers, seed, trivial=0, core_portfolio=True
+            )
+            if solved.status != "OPTIMAL":
+                return None
+            chosen = solved.selected
+        total = sum(weight[p] for p in chosen)
+        # The fewest units that keep this weight within the chosen photos.
+        kept = sorted(chosen.items())
+        used = sum(cost[p][v] for p, v in kept)
+        best, keep = _knapsack([(cost[p][v], weight[p]) for p, v in kept], used)
+        fewest = int(np.argmax(best >= total))
+        chosen = {p: v for i, (p, v) in enumerate(kept) if keep(fewest, i)}
+        used = sum(cost[p][v] for p, v in chosen.items())
+        found.append((used, total, chosen))
+        last = chosen
+        if total == 0:
+            break
+        b = used - 1
+    values = [0] * (budget + 1)
+    index = [0] * (budget + 1)
+    found.reverse()  # by budget, increasing
+    for step, (first, _, _) in enumerate(found):
+        for budget_b in range(first, budget + 1):
+            values[budget_b] = found[step][1]
+            index[budget_b] = step
+    return Frontier(tuple(values), tuple(index), tuple(chosen for _, _, chosen in found))
+
+
+def _knapsack(
+    items: Sequence[tuple[int, int]], budget: int
+) -> tuple[Any, Callable[[int, int], bool]]:
+    """0/1 knapsack over ``items`` (units, weight): ``best[b]``, the largest weight
+    within ``b`` units for ``b = 0..budget`` (shape ``(budget + 1,)``), and
+    ``keep(b, i)``: whether item ``i`` belongs to one such best set for budget ``b``
+    (for one ``b`` at a time, walking the items in order). Exact dynamic programme,
+    one numpy pass per item."""
+    best = np.zeros(budget + 1, dtype=np.int64)
+    took = np.zeros((len(items), budget + 1), dtype=bool)
+    for i, (units, w) in enumerate(items):
+        if units == 0:
+            best = best + w
+            took[i] = True
+            continue
+        if units > budget:
+            continue
+        candidate = best[:-units] + w
+        better = candidate > best[units:]
+        took[i, units:] = better
+        best = best.copy()
+        best[units:] = np.where(better, candidate, best[units:])
+    chosen: dict[int, set[int]] = {}
+
+    def keep(b: int, i: int) -> bool:
+        if b not in chosen:
+            members, room = set(), b
+            for j in range(len(items) - 1, -1, -1):
+                if took[j, room]:
+                    members.add(j)
+                    room -= items[j][0]
+            chosen[b] = members
+        return i in chosen[b]
+
+    return best, keep
+
+
+def max_plus(frontiers: Sequence[Frontier], budget: int) -> tuple[Any, list[Any]]:
+    """Max-plus convolution of ``frontiers``: ``total[b]``, the best summed weight
+    of all of them within ``b`` units (``b = 0..budget``), and per frontier the
+    budget it gets in that optimum (``share[k][b]``; arrays of shape
+    ``(budget + 1,)``). Exact: it enumerates every split of every budget."""
+    total = np.zeros(budget + 1, dtype=np.int64)
+    spent = np.arange(budget + 1)
+    splits: list[Any] = []
+    for frontier in frontiers:
+        f = np.asarray(frontier.values[: budget + 1], dtype=np.int64)
+        f = np.concatenate([f, np.full(budget + 1 - len(f), f[-1], dtype=np.int64)])
+        # candidate[b, j] = total[b - j] + f[j] for j <= b
+        j = spent[None, :]
+        rest = spent[:, None] - j
+        candidate = np.where(rest >= 0, total[np.clip(rest, 0, None)] + f[j], -1)
+        best = candidate.argmax(axis=1)
+        splits.append(best)
+        total = candidate[spent, best]
+    # Walk back from the last frontier: share[k][b] for the overall budget b.
+    shares: list[Any] = [None] * len(frontiers)
+    remaining = spent.copy()
+    for k in range(len(frontiers) - 1, -1, -1):
+        shares[k] = splits[k][remaining]
+        remaining = remaining - shares[k]
+    return total, shares
+
+
 def separable_levels(weights: Sequence[int]) -> tuple[int, int] | None:
     """``(threshold, g)`` such that every weight >= threshold is a multiple of ``g``
     and all weights below it sum to less than ``g`` (so the optimum maximises the
@@ -256,10 +426,13 @@ __all__ = [
     "MIN_SOLVE_S",
     "Clock",
     "ConflictGraph",
+    "Frontier",
     "Lit",
     "PhotoModel",
     "Solved",
     "clique_cover",
+    "component_frontier",
+    "max_plus",
     "run_cpsat",
     "separable_levels",
 ]

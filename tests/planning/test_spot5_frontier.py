@@ -1,0 +1,118 @@
+"""Capacity frontiers of the SPOT5 solver against brute force.
+
+The stage-2 decomposition replaces the small capacity-coupled components by their
+frontiers (best weight per recorder budget) combined by max-plus convolution; both
+must be exact. Small random multi-orbit instances are enumerated completely (every
+photo: not taken, or one of its values) and compared with the frontiers, their
+convolution and the full solver, for every budget.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+
+from spacepool.planning.spot5 import parse_spot5, solve_spot5
+from spacepool.planning.spot5_check import check_spot5
+from spacepool.planning.spot5_format import RECORDER_UNIT, Spot5Instance, capacity_terms
+from spacepool.planning.spot5_model import Clock, ConflictGraph, component_frontier, max_plus
+
+
+def random_instance(seed: int, capacity_units: int) -> Spot5Instance:
+    """Three components of 2-4 photos (ids consecutive within a component), mono
+    photos on values 1-3 or stereo photos on 13, 0-2 recorder units per value,
+    weights from both SPOT5 levels, forbidden pairs and one forbidden triple."""
+    rng = random.Random(seed)
+    photos: list[str] = []
+    constraints: list[str] = []
+    next_id = 0
+    for _ in range(3):
+        ids = list(range(next_id, next_id + rng.randint(2, 4)))
+        next_id = ids[-1] + 1
+        domains: dict[int, list[int]] = {}
+        for p in ids:
+            values = [13] if rng.random() < 0.25 else [1, 2, 3]
+            domains[p] = values
+            weight = rng.choice([1, 2, 5, 1000])
+            units = rng.choice([0, 1, 1, 2])
+            pairs = " ".join(f"{v} {units * RECORDER_UNIT:.2f}" for v in values)
+            photos.append(f"{p} {weight} {len(values)} {pairs}")
+        for a, b in itertools.pairwise(ids):  # a path keeps the component connected
+            combos = [(u, v) for u in domains[a] for v in domains[b]]
+            forbidden = rng.sample(combos, rng.randint(1, max(1, len(combos) - 1)))
+            tuples = " ".join(f"{u} {v}" for u, v in forbidden)
+            constraints.append(f"2 {a} {b} {tuples}")
+        if len(ids) >= 3:
+            a, b, c = ids[:3]
+            triple = (domains[a][0], domains[b][0], domains[c][0])
+            constraints.append(f"3 {a} {b} {c} {' '.join(map(str, triple))}")
+    capacity = capacity_units * RECORDER_UNIT
+    lines = [str(len(photos)), *photos, str(len(constraints) + 1), *constraints, f"{capacity}"]
+    return parse_spot5("\n".join(lines) + "\n", name=f"random{seed}")
+
+
+def feasible_selections(instance: Spot5Instance, photo_ids: list[int]) -> list[tuple[int, int]]:
+    """(units, weight) of every selection of the photos ``photo_ids`` (each: not
+    taken, or one of its values) that the independent checker accepts."""
+    options = [[None, *instance.photo(p).values] for p in photo_ids]
+    found = []
+    for combination in itertools.product(*options):
+        selected = {p: v for p, v in zip(photo_ids, combination, strict=True) if v is not None}
+        if check_spot5(instance, selected):
+            continue
+        units = sum(round(instance.photo(p).consumption_of(v) / 451) for p, v in selected.items())
+        found.append((units, sum(instance.photo(p).weight for p in selected)))
+    return found
+
+
+def best_per_budget(selections: list[tuple[int, int]], budget: int) -> list[int]:
+    return [max(w for u, w in selections if u <= b) for b in range(budget + 1)]
+
+
+def brute_force(instance: Spot5Instance, parts: list[list[int]], budget: int) -> list[int]:
+    """Best weight within ``b`` units, ``b = 0..budget``, over every combination of
+    feasible selections of the components ``parts`` (constraints stay inside a
+    component, so a combination is feasible when its units fit)."""
+    each = [feasible_selections(instance, part) for part in parts]
+    combined = [
+        (sum(u for u, _ in combo), sum(w for _, w in combo)) for combo in itertools.product(*each)
+    ]
+    return best_per_budget(combined, budget)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_frontiers_and_their_convolution_match_brute_force(seed: int) -> None:
+    capacity_units = 6
+    instance = random_instance(seed, capacity_units)
+    use, capacity, _ = capacity_terms(instance, "units")
+    assert capacity == capacity_units
+    graph = ConflictGraph(instance)
+    parts = graph.components()
+    frontiers = []
+    for part in parts:
+        frontier = component_frontier(graph, part, use, 1, capacity, Clock(30.0), 30.0, 1, 0)
+        assert frontier is not None
+        assert list(frontier.values) == brute_force(instance, [part], capacity)
+        for b in range(capacity + 1):
+            chosen = frontier.selection(b)
+            units = sum(use[p, v] for p, v in chosen.items())
+            assert units <= b
+            assert sum(instance.photo(p).weight for p in chosen) == frontier.values[b]
+            assert check_spot5(instance, chosen) == []
+        frontiers.append(frontier)
+    total, shares = max_plus(frontiers, capacity)
+    assert total.tolist() == brute_force(instance, parts, capacity)
+    for b in range(capacity + 1):
+        assert sum(int(share[b]) for share in shares) <= b
+        assert sum(f.values[int(s[b])] for f, s in zip(frontiers, shares, strict=True)) == total[b]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_solver_with_frontiers_reaches_the_brute_force_optimum(seed: int) -> None:
+    instance = random_instance(seed, 6)
+    optimum = brute_force(instance, ConflictGraph(instance).components(), 6)[-1]
+    result = solve_spot5(instance, time_limit_s=20.0)
+    assert (result.status, result.value, result.bound) == ("OPTIMAL", optimum, optimum)
+    assert check_spot5(instance, result.selected, claimed_value=result.value) == []
