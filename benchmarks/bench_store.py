@@ -19,7 +19,9 @@ Run:
 Options: ``--items N``, ``--max-load-s S`` (stop loading after S seconds and search
 what is there), ``--requests R`` (per viewer at 1 client; 5 R at 20 clients),
 ``--explain`` (PostgreSQL: print the plan of the search query), ``--workers W``
-(server processes, ``uvicorn --workers``; default 1).
+(server processes, ``uvicorn --workers``; default 1), ``--paced R`` (also 20 clients
+in open loop at R searches/s each, latency from the scheduled send time: the latency
+at a load below the server's capacity; the target is judged on the closed loop).
 
 The clients run in this process, on the same machine as the server and database:
 the latencies include the client's own work and contend with it for the CPU. The
@@ -383,7 +385,18 @@ class _Connection:
         self.writer.close()
 
 
-async def _search(base: str, headers: dict[str, str], urls: list[str], clients: int) -> Any:
+async def _search(
+    base: str,
+    headers: dict[str, str],
+    urls: list[str],
+    clients: int,
+    rate_per_client: float | None = None,
+) -> Any:
+    """Closed loop (``rate_per_client`` None): each client sends its next request as
+    soon as the last answer is in. Paced (open loop): each client sends on its own
+    fixed schedule of ``rate_per_client`` requests/s, and a latency counts from the
+    scheduled send time, so time spent waiting behind a slow answer is included
+    (no "coordinated omission")."""
     queue: asyncio.Queue[str] = asyncio.Queue()
     for url in urls:
         queue.put_nowait(url)
@@ -395,10 +408,18 @@ async def _search(base: str, headers: dict[str, str], urls: list[str], clients: 
     head = f"Host: {host}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
     head_bytes = (head + "\r\n").encode()
 
-    async def client_task(connection: _Connection) -> None:
+    async def client_task(connection: _Connection, index: int) -> None:
+        interval = 1.0 / rate_per_client if rate_per_client else 0.0
+        # Clients start spread over one interval, not all at once.
+        scheduled = time.perf_counter() + interval * index / clients
         while not queue.empty():
             url = queue.get_nowait()
-            started = time.perf_counter()
+            if interval:
+                await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+                started = scheduled
+                scheduled += interval
+            else:
+                started = time.perf_counter()
             status, body = await connection.get(url, head_bytes)
             latencies.append((time.perf_counter() - started) * 1000.0)
             if status != 200:
@@ -412,7 +433,9 @@ async def _search(base: str, headers: dict[str, str], urls: list[str], clients: 
     connections = [await _Connection.open(base) for _ in range(clients)]
     try:
         started = time.perf_counter()
-        await asyncio.gather(*(client_task(connection) for connection in connections))
+        await asyncio.gather(
+            *(client_task(connection, i) for i, connection in enumerate(connections))
+        )
         seconds = time.perf_counter() - started
     finally:
         for connection in connections:
@@ -421,14 +444,20 @@ async def _search(base: str, headers: dict[str, str], urls: list[str], clients: 
 
 
 def run_search(
-    base: str, label: str, headers: dict[str, str], clients: int, n: int, seed: int
+    base: str,
+    label: str,
+    headers: dict[str, str],
+    clients: int,
+    n: int,
+    seed: int,
+    rate_per_client: float | None = None,
 ) -> SearchResult:
     urls = search_urls(n, seed)
     latencies, returned, matched, errors, seconds = asyncio.run(
-        _search(base, headers, urls, clients)
+        _search(base, headers, urls, clients, rate_per_client)
     )
     return SearchResult(
-        label,
+        label if rate_per_client is None else f"{label} paced {rate_per_client:g}/s",
         clients,
         np.asarray(latencies),
         seconds,
@@ -491,6 +520,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="searches per viewer")
     parser.add_argument("--explain", action="store_true", help="print PostgreSQL's plans")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn server processes")
+    parser.add_argument(
+        "--paced",
+        type=float,
+        default=0.0,
+        help="also run 20 clients in open loop at this many searches/s each (0: not)",
+    )
     args = parser.parse_args()
     n_items = args.items or (1_000_000 if args.postgres else 100_000)
 
@@ -535,7 +570,21 @@ def main() -> None:
                 if args.postgres and clients == 20:
                     p99 = float(np.percentile(result.latencies_ms, 99))
                     verdict = "meets" if p99 < TARGET_P99_MS else "misses"
-                    print(f"    {verdict} the {TARGET_P99_MS:g} ms p99 target")
+                    print(f"    {verdict} the {TARGET_P99_MS:g} ms p99 target (closed loop)")
+        if args.paced > 0:
+            # Not the target's measure (that is the closed loop above): the latency a
+            # user sees when 20 clients together ask less than the server can answer.
+            for seed_offset, (label, headers) in enumerate(viewers.items()):
+                result = run_search(
+                    server.base,
+                    label,
+                    headers,
+                    20,
+                    5 * args.requests,
+                    seed=SEED + 40 + seed_offset,
+                    rate_per_client=args.paced,
+                )
+                print(result.line(), flush=True)
         if args.explain and args.postgres:
             print(explain(database_url, Viewer.anonymous()))
             print(explain(database_url, Viewer.partner("p03")))
