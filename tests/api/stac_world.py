@@ -3,7 +3,7 @@ collections and one item for every (owner, policy, embargo) combination."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from datastore_factory import collection_doc, item_doc
 from spacepool.api import create_app
-from spacepool.catalog.access import AccessPolicy, ItemAccess, Viewer
+from spacepool.catalog.access import AccessPolicy, ItemAccess, Viewer, can_view
 from spacepool.store import Store
 from spacepool.store.keys import create_api_key
 from spacepool.store.partners import add_partner
@@ -147,3 +147,32 @@ def follow_pages(
         url = nexts[0]["href"]
         body = nexts[0].get("body")
     raise AssertionError("paging did not end")
+
+
+MOMENTS = {"before embargo": BEFORE, "after embargo": AFTER}
+
+
+def expected_visible(
+    world: World, label: str, keep: Callable[[Spec], bool]
+) -> set[tuple[str, str]]:
+    """(collection, id) of the items ``label`` may see now and ``keep`` selects: the
+    answer computed from the pure policy function, not from the store."""
+    viewer = world.viewer(label)
+    return {
+        (s.collection, s.id)
+        for s in world.items
+        if can_view(viewer, s.access, world.clock.now) and keep(s)
+    }
+
+
+def check_pages(
+    world: World, label: str, expected: set[tuple[str, str]], seen: list[Any], pages: list[Any]
+) -> None:
+    """No hidden item, no visible item missing, none twice, and exact counts."""
+    leaked = set(seen) - expected
+    blocked = expected - set(seen)
+    assert not leaked, f"{label} at {world.clock.now} saw hidden items {sorted(leaked)}"
+    assert not blocked, f"{label} at {world.clock.now} missed visible items {sorted(blocked)}"
+    assert len(seen) == len(set(seen)), "an item came on two pages"
+    assert {page["numberMatched"] for page in pages} == {len(expected)}
+    assert sum(page["numberReturned"] for page in pages) == len(expected)

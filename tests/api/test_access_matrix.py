@@ -17,7 +17,18 @@ from urllib.parse import quote
 
 import pytest
 import shapely
-from stac_world import AFTER, BEFORE, VIEWERS, Spec, World, build_world, follow_pages
+from stac_world import (
+    AFTER,
+    BEFORE,
+    MOMENTS,
+    VIEWERS,
+    Spec,
+    World,
+    build_world,
+    check_pages,
+    expected_visible,
+    follow_pages,
+)
 
 from spacepool.catalog.access import can_view
 
@@ -83,27 +94,6 @@ FILTERS: dict[str, tuple[str, dict, Callable[[Spec], bool]]] = {
     ),
 }
 
-MOMENTS = {"before embargo": BEFORE, "after embargo": AFTER}
-
-
-def _expected(world: World, label: str, keep: Callable[[Spec], bool]) -> set[tuple[str, str]]:
-    viewer = world.viewer(label)
-    return {
-        (s.collection, s.id)
-        for s in world.items
-        if can_view(viewer, s.access, world.clock.now) and keep(s)
-    }
-
-
-def _check(world: World, label: str, expected: set, seen: list, pages: list) -> None:
-    leaked = set(seen) - expected
-    blocked = expected - set(seen)
-    assert not leaked, f"{label} at {world.clock.now} saw hidden items {sorted(leaked)}"
-    assert not blocked, f"{label} at {world.clock.now} missed visible items {sorted(blocked)}"
-    assert len(seen) == len(set(seen)), "an item came on two pages"
-    assert {page["numberMatched"] for page in pages} == {len(expected)}
-    assert sum(page["numberReturned"] for page in pages) == len(expected)
-
 
 @pytest.mark.parametrize("moment", list(MOMENTS))
 @pytest.mark.parametrize("label", VIEWERS)
@@ -112,11 +102,11 @@ def test_search_get_and_post_show_exactly_the_visible_items(
 ) -> None:
     world.clock.now = MOMENTS[moment]
     for name, (query, body, keep) in FILTERS.items():
-        expected = _expected(world, label, keep)
+        expected = expected_visible(world, label, keep)
         seen, pages = follow_pages(world, label, "GET", f"/stac/search?limit=4&{query}")
-        _check(world, label, expected, seen, pages)
+        check_pages(world, label, expected, seen, pages)
         seen, pages = follow_pages(world, label, "POST", "/stac/search", {**body, "limit": 3})
-        _check(world, label, expected, seen, pages)
+        check_pages(world, label, expected, seen, pages)
         assert name  # keeps the filter name in the traceback
 
 
@@ -132,13 +122,13 @@ def test_collection_items_show_exactly_the_visible_items(
             ("bbox=" + ",".join(str(v) for v in BOX), FILTERS["bbox"][2]),
             (f"datetime={T0}/{T1}", FILTERS["closed interval"][2]),
         ):
-            expected = _expected(
+            expected = expected_visible(
                 world, label, lambda s, c=collection, k=keep: s.collection == c and k(s)
             )
             seen, pages = follow_pages(
                 world, label, "GET", f"/stac/collections/{collection}/items?limit=2&{query}"
             )
-            _check(world, label, expected, seen, pages)
+            check_pages(world, label, expected, seen, pages)
 
 
 @pytest.mark.parametrize("moment", list(MOMENTS))

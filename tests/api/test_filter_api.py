@@ -18,9 +18,20 @@ from urllib.parse import quote
 
 import pytest
 import shapely
-from stac_world import AFTER, BEFORE, VIEWERS, Spec, World, build_world, follow_pages
+from stac_world import (
+    AFTER,
+    BEFORE,
+    MOMENTS,
+    VIEWERS,
+    Spec,
+    World,
+    build_world,
+    check_pages,
+    expected_visible,
+    follow_pages,
+)
 
-from spacepool.catalog.access import AccessPolicy, can_view
+from spacepool.catalog.access import AccessPolicy
 from spacepool.store.cql2 import CONFORMANCE_CLASSES, queryables_document
 
 
@@ -70,26 +81,6 @@ FILTERS: dict[str, Callable[[Spec], bool]] = {
     "platform = 'landsat-9'": lambda s: False,
 }
 
-MOMENTS = {"before embargo": BEFORE, "after embargo": AFTER}
-
-
-def _expected(world: World, label: str, keep: Callable[[Spec], bool]) -> set[tuple[str, str]]:
-    viewer = world.viewer(label)
-    return {
-        (s.collection, s.id)
-        for s in world.items
-        if can_view(viewer, s.access, world.clock.now) and keep(s)
-    }
-
-
-def _check(world: World, label: str, expected: set, seen: list, pages: list) -> None:
-    leaked = set(seen) - expected
-    blocked = expected - set(seen)
-    assert not leaked, f"{label} at {world.clock.now} saw hidden items {sorted(leaked)}"
-    assert not blocked, f"{label} at {world.clock.now} missed visible items {sorted(blocked)}"
-    assert len(seen) == len(set(seen)), "an item came on two pages"
-    assert {page["numberMatched"] for page in pages} == {len(expected)}
-
 
 def _json(text: str) -> dict:
     import cql2
@@ -105,17 +96,17 @@ def test_filtered_search_shows_exactly_the_visible_matching_items(
 ) -> None:
     world.clock.now = MOMENTS[moment]
     for text, keep in FILTERS.items():
-        expected = _expected(world, label, keep)
+        expected = expected_visible(world, label, keep)
         seen, pages = follow_pages(
             world, label, "GET", f"/stac/search?limit=3&filter={quote(text)}"
         )
-        _check(world, label, expected, seen, pages)
+        check_pages(world, label, expected, seen, pages)
         body = {"filter": _json(text), "limit": 2}
         seen, pages = follow_pages(world, label, "POST", "/stac/search", body)
-        _check(world, label, expected, seen, pages)
+        check_pages(world, label, expected, seen, pages)
         body = {"filter": text, "filter-lang": "cql2-text", "limit": 4}
         seen, pages = follow_pages(world, label, "POST", "/stac/search", body)
-        _check(world, label, expected, seen, pages)
+        check_pages(world, label, expected, seen, pages)
 
 
 @pytest.mark.parametrize("moment", list(MOMENTS))
@@ -127,12 +118,12 @@ def test_filtered_collection_items_show_exactly_the_visible_matching_items(
     for collection in ("eo", "sar"):
         for text in ("spacepool:owner = 'nasa'", "NOT (spacepool:owner = 'esa')"):
             keep = FILTERS[text]
-            expected = _expected(
+            expected = expected_visible(
                 world, label, lambda s, c=collection, k=keep: s.collection == c and k(s)
             )
             url = f"/stac/collections/{collection}/items?limit=2&filter={quote(text)}"
             seen, pages = follow_pages(world, label, "GET", url)
-            _check(world, label, expected, seen, pages)
+            check_pages(world, label, expected, seen, pages)
 
 
 @pytest.mark.parametrize(("label", "moment"), [("nasa", BEFORE), ("nasa", AFTER), ("csa", BEFORE)])
