@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -592,6 +593,8 @@ def main() -> None:
         server.stop()
         if dropped is not None and args.postgres:
             drop_postgres_database(args.postgres, dropped)
+        # The SQLite database of 100,000 items is some 100 MB: do not leave it behind.
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
