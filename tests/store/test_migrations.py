@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from spacepool.store import Store, make_engine, upgrade_database
+from spacepool.store.migrations import include_name
 from spacepool.store.models import Base
 
 
@@ -21,14 +22,14 @@ def test_migrations_build_the_model_schema_with_no_difference(database_url: str)
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection)
+            context = MigrationContext.configure(connection, opts={"include_name": include_name})
             differences = compare_metadata(context, Base.metadata)
             version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
         tables = set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
     assert differences == []
-    assert version == "0004"
+    assert version == "0005"
     assert {"partners", "api_keys", "collections", "items", "item_shares", "audit_log"} <= tables
 
 

@@ -27,11 +27,13 @@ from sqlalchemy import (
     Text,
     and_,
     cast,
+    column,
     func,
     insert,
     literal_column,
     or_,
     select,
+    table,
     type_coerce,
 )
 from sqlalchemy.engine import Row
@@ -233,6 +235,67 @@ def _postgres_filters(query: ItemQuery) -> list[ColumnElement[bool]]:
     return conditions
 
 
+# SQLite's R*Tree over the footprint's box and the time range (revision 0005), kept
+# by triggers; times in seconds since 1970.
+_RTREE = table(
+    "items_rtree",
+    column("pk"),
+    column("minx"),
+    column("maxx"),
+    column("miny"),
+    column("maxy"),
+    column("tmin"),
+    column("tmax"),
+)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Widening of the R*Tree's time test (s): the index computes seconds from the stored
+# text through julianday(), Python from the datetime; a second covers their rounding.
+_RTREE_SLACK_S = 1.0
+# Largest search box (square degrees of longitude x latitude) looked up through the
+# R*Tree: a tenth of the globe's 360 x 180. For broader boxes most items are
+# candidates, and walking the page's sort order with an early stop is faster than
+# collecting every candidate and sorting them (at 100,000 items: a 10 x 10 degree box
+# 155 -> 4 ms through the index; the whole world 0.9-1.3 s without, 1.4-2.0 s with).
+RTREE_MAX_AREA_DEG2 = 6_480.0
+
+
+def _sqlite_filters(query: ItemQuery) -> list[ColumnElement[bool]]:
+    """The bbox and time filters again as one R*Tree lookup (``pk IN (...)``), so
+    SQLite finds the few candidates by index instead of walking the sort order; only
+    for a search box of at most :data:`RTREE_MAX_AREA_DEG2`.
+    The R*Tree stores its bounds rounded outward, so this only narrows the rows the
+    exact column comparisons then test: results do not change."""
+    if query.area is None:
+        return []
+    envelopes = _envelopes(query.area)
+    if sum((maxx - minx) * (maxy - miny) for minx, miny, maxx, maxy in envelopes) > (
+        RTREE_MAX_AREA_DEG2
+    ):
+        return []
+    terms: list[ColumnElement[bool]] = []
+    if query.start is not None:
+        start_s = (query.start - _EPOCH).total_seconds() - _RTREE_SLACK_S
+        terms.append(_RTREE.c.tmax >= start_s)
+    if query.end is not None:
+        end_s = (query.end - _EPOCH).total_seconds() + _RTREE_SLACK_S
+        terms.append(_RTREE.c.tmin <= end_s)
+    if query.area is not None:
+        terms.append(
+            or_(
+                *(
+                    and_(
+                        _RTREE.c.minx <= maxx,
+                        _RTREE.c.maxx >= minx,
+                        _RTREE.c.miny <= maxy,
+                        _RTREE.c.maxy >= miny,
+                    )
+                    for minx, miny, maxx, maxy in envelopes
+                )
+            )
+        )
+    return [Item.pk.in_(select(_RTREE.c.pk).where(*terms))]
+
+
 def _filters(
     viewer: Viewer, now: datetime, query: ItemQuery, dialect: str = ""
 ) -> list[ColumnElement[bool]]:
@@ -241,6 +304,8 @@ def _filters(
         conditions.append(query.filter.where)
     if dialect == "postgresql":
         conditions.extend(_postgres_filters(query))
+    elif dialect == "sqlite":
+        conditions.extend(_sqlite_filters(query))
     if query.collections is not None:
         conditions.append(Item.collection_id.in_(query.collections))
     if query.ids is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from spacepool.store.migrations import include_name
 from spacepool.store.models import Base
 
 config = context.config
@@ -15,6 +16,7 @@ if connection is None:  # pragma: no cover - only reachable from the alembic CLI
 context.configure(
     connection=connection,
     target_metadata=Base.metadata,
+    include_name=include_name,
     # SQLite cannot ALTER most things; batch mode copies the table instead.
     render_as_batch=connection.dialect.name == "sqlite",
 )
