@@ -46,33 +46,38 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
-    Boolean,
     ColumnElement,
     Float,
     Numeric,
-    String,
     and_,
     case,
     cast,
-    exists,
     false,
-    func,
     literal,
-    literal_column,
     not_,
     or_,
-    select,
     true,
 )
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
-from spacepool.catalog.access import AccessPolicy
 from spacepool.catalog.items import parse_geometry, parse_rfc3339
 from spacepool.errors import FilterError, InputError
+from spacepool.store.cql2_sql import (
+    JsonArrayHasInside,
+    JsonArrayHasOutside,
+    JsonBoolean,
+    JsonIsArray,
+    JsonIsNull,
+    JsonNumber,
+    JsonString,
+    Like,
+    Ordered,
+    glob_pattern,
+    like_pattern,
+    sqlite_path,
+)
 from spacepool.store.models import Item
+from spacepool.store.queryables import QUERYABLE_PROPERTIES as QUERYABLE_PROPERTIES
+from spacepool.store.queryables import queryables_document as queryables_document
 
 FilterLang = Literal["cql2-text", "cql2-json"]
 FILTER_LANGS: tuple[FilterLang, ...] = ("cql2-text", "cql2-json")
@@ -184,249 +189,6 @@ _SUPPORTED_TEXT = (
     + ", "
     + ", ".join(sorted(_TEMPORAL_OPS))
 )
-
-
-# --- dialect-specific SQL pieces ---------------------------------------------------------
-#
-# JSON values are read through a type test first: PostgreSQL raises on casting a
-# non-numeric text to a number, and SQLite orders every text above every number, so
-# `platform > 3` would otherwise fail or match. A CASE (not AND) guards the cast:
-# PostgreSQL does not promise to evaluate AND operands in order.
-
-
-def _sqlite_path(key: str) -> str:
-    # SQLite JSON path with the key quoted, so ':' and '.' in names are plain
-    # characters (SQLite "JSON Functions", section 3.3 "PATH arguments").
-    return f'$."{key}"'
-
-
-class _JsonValue(FunctionElement[Any]):
-    """A property of ``Item.properties`` read as one JSON kind; NULL when the item
-    lacks the property or holds another kind. Arguments: the column, the key and
-    the key as an SQLite JSON path."""
-
-    inherit_cache = True
-    kind: str = ""
-
-
-class _JsonNumber(_JsonValue):
-    type = Numeric()
-    name = "spacepool_json_number"
-    inherit_cache = True
-    kind = "number"
-
-
-class _JsonString(_JsonValue):
-    type = String()
-    name = "spacepool_json_string"
-    inherit_cache = True
-    kind = "string"
-
-
-class _JsonBoolean(_JsonValue):
-    type = Boolean()
-    name = "spacepool_json_boolean"
-    inherit_cache = True
-    kind = "boolean"
-
-
-class _JsonIsNull(_JsonValue):
-    """True when the property is absent or JSON ``null``."""
-
-    type = Boolean()
-    name = "spacepool_json_is_null"
-    inherit_cache = True
-    kind = "null"
-
-
-@compiles(_JsonValue, "postgresql")
-def _json_value_postgresql(element: _JsonValue, compiler: SQLCompiler, **kw: Any) -> str:
-    column, key, _path = element.clauses.clauses
-    typeof = func.jsonb_typeof(column.op("->")(key))
-    text = column.op("->>")(key)
-    expression: ColumnElement[Any]
-    if element.kind == "number":
-        # NUMERIC, not double precision: a stored number may exceed its range
-        expression = case((typeof == "number", cast(text, Numeric)))
-    elif element.kind == "string":
-        expression = case((typeof == "string", text))
-    elif element.kind == "boolean":
-        expression = case((typeof == "boolean", cast(text, Boolean)))
-    elif element.kind == "array":
-        expression = func.coalesce(typeof, "null") == "array"
-    else:
-        expression = func.coalesce(typeof, "null") == "null"
-    return f"({compiler.process(expression, **kw)})"
-
-
-@compiles(_JsonValue, "sqlite")
-def _json_value_sqlite(element: _JsonValue, compiler: SQLCompiler, **kw: Any) -> str:
-    column, _key, path = element.clauses.clauses
-    kind = func.json_type(column, path)
-    value = func.json_extract(column, path)
-    expression: ColumnElement[Any]
-    if element.kind == "number":
-        expression = case((kind.in_(["integer", "real"]), value))
-    elif element.kind == "string":
-        expression = case((kind == "text", value))
-    elif element.kind == "boolean":
-        expression = case((kind.in_(["true", "false"]), kind == "true"))
-    elif element.kind == "array":
-        expression = func.coalesce(kind, "null") == "array"
-    else:
-        expression = func.coalesce(kind, "null") == "null"
-    return f"({compiler.process(expression, **kw)})"
-
-
-class _JsonIsArray(_JsonValue):
-    """True when the property is a JSON array."""
-
-    type = Boolean()
-    name = "spacepool_json_is_array"
-    inherit_cache = True
-    kind = "array"
-
-
-class _JsonArrayHas(FunctionElement[bool]):
-    """True when the array property has an element among the listed values, or
-    (``outside``) one that is not among them; a string never equals a number.
-    Arguments: the column, the key, the key as an SQLite JSON path, and the listed
-    values as the text of one JSON array."""
-
-    type = Boolean()
-    inherit_cache = True
-    outside: bool = False
-
-
-class _JsonArrayHasInside(_JsonArrayHas):
-    name = "spacepool_json_array_has_inside"
-    inherit_cache = True
-
-
-class _JsonArrayHasOutside(_JsonArrayHas):
-    name = "spacepool_json_array_has_outside"
-    inherit_cache = True
-    outside = True
-
-
-@compiles(_JsonArrayHas, "postgresql")
-def _array_has_postgresql(element: _JsonArrayHas, compiler: SQLCompiler, **kw: Any) -> str:
-    column, key, _path, values = element.clauses.clauses
-    value = column.op("->")(key)
-    array = case((func.jsonb_typeof(value) == "array", value), else_=cast(literal("[]"), JSONB))
-    elements = func.jsonb_array_elements(array).table_valued("value").alias("element")
-    # jsonb equality: a string never equals a number; 10 equals 10.0
-    listed = exists(
-        select(literal(1))
-        .select_from(
-            func.jsonb_array_elements(cast(values, JSONB)).table_valued("value").alias("listed")
-        )
-        .where(literal_column("listed.value") == elements.c.value)
-    )
-    condition = not_(listed) if element.outside else listed
-    statement = exists(select(literal(1)).select_from(elements).where(condition))
-    return f"({compiler.process(statement, **kw)})"
-
-
-@compiles(_JsonArrayHas, "sqlite")
-def _array_has_sqlite(element: _JsonArrayHas, compiler: SQLCompiler, **kw: Any) -> str:
-    column, _key, path, values = element.clauses.clauses
-    elements = func.json_each(column, path).table_valued("value", "type").alias("element")
-    listed_values = func.json_each(values).table_valued("value", "type").alias("listed")
-    # a number matches a number (integer or real), a text a text
-    same_kind = or_(
-        and_(elements.c.type == "text", listed_values.c.type == "text"),
-        and_(
-            elements.c.type.in_(["integer", "real"]), listed_values.c.type.in_(["integer", "real"])
-        ),
-    )
-    listed = exists(
-        select(literal(1))
-        .select_from(listed_values)
-        .where(same_kind, listed_values.c.value == elements.c.value)
-    )
-    condition = not_(listed) if element.outside else listed
-    # json_each over a non-array walks the one value itself: require an array
-    statement = and_(
-        func.json_type(column, path) == "array",
-        exists(select(literal(1)).select_from(elements).where(condition)),
-    )
-    return f"({compiler.process(statement, **kw)})"
-
-
-class _Like(FunctionElement[bool]):
-    """CQL2 ``like`` (case-sensitive; ``%`` any text, ``_`` one character, ``\\``
-    escapes). Arguments: the value, the pattern as SQL LIKE with ``\\`` as escape,
-    and the same pattern as an SQLite GLOB (SQLite's LIKE ignores ASCII case)."""
-
-    type = Boolean()
-    name = "spacepool_like"
-    inherit_cache = True
-
-
-@compiles(_Like)
-def _like_default(element: _Like, compiler: SQLCompiler, **kw: Any) -> str:
-    value, pattern, _glob = element.clauses.clauses
-    sql = compiler.process(value.like(pattern, escape="\\"), **kw)
-    return f"({sql})"
-
-
-@compiles(_Like, "sqlite")
-def _like_sqlite(element: _Like, compiler: SQLCompiler, **kw: Any) -> str:
-    value, _pattern, glob = element.clauses.clauses
-    sql = compiler.process(value.op("GLOB")(glob), **kw)
-    return f"({sql})"
-
-
-class _Ordered(FunctionElement[str]):
-    """A text value compared by code point, as SQLite does: PostgreSQL orders text
-    by the database's collation unless told ``COLLATE "C"``."""
-
-    type = String()
-    name = "spacepool_ordered"
-    inherit_cache = True
-
-
-@compiles(_Ordered)
-def _ordered_default(element: _Ordered, compiler: SQLCompiler, **kw: Any) -> str:
-    (value,) = element.clauses.clauses
-    return compiler.process(value, **kw)
-
-
-@compiles(_Ordered, "postgresql")
-def _ordered_postgresql(element: _Ordered, compiler: SQLCompiler, **kw: Any) -> str:
-    (value,) = element.clauses.clauses
-    return f'({compiler.process(value, **kw)}) COLLATE "C"'
-
-
-def _like_pattern(like: str) -> str:
-    """A CQL2 LIKE pattern as an SQL LIKE pattern with ``\\`` as escape character:
-    the same, except that a lone ``\\`` at the end (which PostgreSQL refuses)
-    stands for itself."""
-    trailing = len(like) - len(like.rstrip("\\"))
-    if trailing % 2 == 1:
-        return like + "\\"
-    return like
-
-
-def _glob_pattern(like: str) -> str:
-    """A CQL2 LIKE pattern as an SQLite GLOB pattern: ``%`` -> ``*``, ``_`` -> ``?``;
-    GLOB's own ``*?[`` and escaped characters become one-character classes."""
-    out: list[str] = []
-    chars = iter(like)
-    for char in chars:
-        if char == "\\":
-            escaped = next(chars, "\\")
-            out.append(f"[{escaped}]" if escaped in "*?[" else escaped)
-        elif char == "%":
-            out.append("*")
-        elif char == "_":
-            out.append("?")
-        elif char in "*?[":
-            out.append(f"[{char}]")
-        else:
-            out.append(char)
-    return "".join(out)
 
 
 # --- the compiled filter ---------------------------------------------------------------
@@ -862,12 +624,12 @@ def _operand(name: str, kind: Kind, op: str) -> ColumnElement[Any]:
             f"{name!r} is not one of them",
             operator=op,
         )
-    args = (Item.properties, literal(name), literal(_sqlite_path(name)))
+    args = (Item.properties, literal(name), literal(sqlite_path(name)))
     if kind == "number":
-        return _JsonNumber(*args)
+        return JsonNumber(*args)
     if kind == "string":
-        return _JsonString(*args)
-    return _JsonBoolean(*args)
+        return JsonString(*args)
+    return JsonBoolean(*args)
 
 
 _KIND_TEXT: dict[Kind, str] = {
@@ -887,7 +649,7 @@ def _bound(value: Any, kind: Kind) -> Any:
 
 
 def _ordered(value: ColumnElement[Any], kind: Kind) -> ColumnElement[Any]:
-    return _Ordered(value) if kind == "string" else value
+    return Ordered(value) if kind == "string" else value
 
 
 def _comparison(node: dict[str, Any], op: str) -> ColumnElement[bool]:
@@ -920,10 +682,10 @@ def _like(node: dict[str, Any]) -> ColumnElement[bool]:
             f"filter: like needs a text pattern, got {_describe(pattern)}", operator="like"
         )
     _no_nul(pattern, "like")
-    return _Like(
+    return Like(
         _operand(name, "string", "like"),
-        literal(_like_pattern(pattern)),
-        literal(_glob_pattern(pattern)),
+        literal(like_pattern(pattern)),
+        literal(glob_pattern(pattern)),
     )
 
 
@@ -994,10 +756,10 @@ def _array(node: dict[str, Any], op: str) -> ColumnElement[bool]:
             f"filter: {op} needs a list of strings or a list of numbers, got {json.dumps(values)}",
             operator=op,
         )
-    args = (Item.properties, literal(name), literal(_sqlite_path(name)))
+    args = (Item.properties, literal(name), literal(sqlite_path(name)))
 
     def has(listed: list[Any], *, outside: bool) -> ColumnElement[bool]:
-        cls = _JsonArrayHasOutside if outside else _JsonArrayHasInside
+        cls = JsonArrayHasOutside if outside else JsonArrayHasInside
         return cls(*args, literal(json.dumps(listed)))
 
     contains = and_(*(has([value], outside=False) for value in values))
@@ -1009,14 +771,14 @@ def _array(node: dict[str, Any], op: str) -> ColumnElement[bool]:
         "a_overlaps": has(values, outside=False),
     }[op]
     # unknown (NULL) when the property is not an array: neither it nor its NOT matches
-    return case((_JsonIsArray(*args), relation))
+    return case((JsonIsArray(*args), relation))
 
 
 def _is_null(name: str) -> ColumnElement[bool]:
     if name in _COLUMNS:
         column, _kind = _COLUMNS[name]
         return column.is_(None)  # type: ignore[no-any-return]
-    return _JsonIsNull(Item.properties, literal(name), literal(_sqlite_path(name)))
+    return JsonIsNull(Item.properties, literal(name), literal(sqlite_path(name)))
 
 
 # --- temporal --------------------------------------------------------------------------
@@ -1189,74 +951,3 @@ def _allen(op: str, x: _Endpoints, y: _Endpoints) -> ColumnElement[bool]:
     if op == "t_disjoint":
         return or_(c(xs, ">", ye), c(xe, "<", ys))
     return and_(*relations[op])
-
-
-# --- queryables ------------------------------------------------------------------------
-
-_TIME = {"type": "string", "format": "date-time"}
-
-QUERYABLE_PROPERTIES: dict[str, dict[str, Any]] = {
-    "id": {"title": "Item id", "type": "string"},
-    "collection": {"title": "Collection id", "type": "string"},
-    "geometry": {
-        "title": "Footprint (spatial functions only: S_INTERSECTS, ...)",
-        "$ref": "https://geojson.org/schema/Geometry.json",
-    },
-    "datetime": {
-        "title": "Acquisition time; for an item with a range, its start "
-        "(temporal functions use the whole range)",
-        **_TIME,
-    },
-    "start_datetime": {"title": "Start of the acquisition", **_TIME},
-    "end_datetime": {"title": "End of the acquisition", **_TIME},
-    "platform": {"title": "Satellite platform", "type": "string"},
-    "instruments": {
-        "title": "Instruments (array functions: A_CONTAINS, ...)",
-        "type": "array",
-        "items": {"type": "string"},
-    },
-    "constellation": {"title": "Constellation", "type": "string"},
-    "gsd": {"title": "Ground sample distance (m)", "type": "number", "exclusiveMinimum": 0},
-    "eo:cloud_cover": {
-        "title": "Cloud cover (%)",
-        "type": "number",
-        "minimum": 0,
-        "maximum": 100,
-    },
-    "view:off_nadir": {"title": "Off-nadir angle (degrees)", "type": "number"},
-    "sar:instrument_mode": {"title": "SAR instrument mode", "type": "string"},
-    "sar:frequency_band": {"title": "SAR frequency band", "type": "string"},
-    "sar:product_type": {"title": "SAR product type", "type": "string"},
-    "sar:polarizations": {
-        "title": "SAR polarizations (array functions)",
-        "type": "array",
-        "items": {"type": "string"},
-    },
-    "spacepool:owner": {"title": "Partner that owns the item", "type": "string"},
-    "spacepool:access": {
-        "title": "Access policy",
-        "type": "string",
-        "enum": [policy.value for policy in AccessPolicy],
-    },
-    "spacepool:embargo_until": {"title": "Open to all from this time", **_TIME},
-    "spacepool:activation": {"title": "Disaster activation that produced it", "type": "string"},
-    "spacepool:disaster_type": {"title": "Disaster type of the activation", "type": "string"},
-    "spacepool:satellite": {"title": "Satellite name", "type": "string"},
-    "spacepool:instrument_kind": {"title": "Instrument kind (optical, sar, ...)", "type": "string"},
-    "spacepool:station": {"title": "Ground station of the downlink", "type": "string"},
-}
-
-
-def queryables_document(schema_id: str) -> dict[str, Any]:
-    """The queryables (JSON Schema, draft 2020-12) served at ``schema_id``: what a
-    filter can name. Other item properties can be filtered too
-    (``additionalProperties``), read as the type of the literal they meet."""
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": schema_id,
-        "type": "object",
-        "title": "spacepool queryables",
-        "description": "Properties a CQL2 filter can use on spacepool items.",
-        "properties": json.loads(json.dumps(QUERYABLE_PROPERTIES)),
-        "additionalProperties": True,
-    }
