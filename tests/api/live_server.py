@@ -3,12 +3,8 @@ running server (stac-api-validator, pystac-client, the durability test)."""
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,9 +12,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from datastore_factory import collection_doc, item_doc
+from serve_support import launch_serve
 from spacepool.catalog.access import AccessPolicy, ItemAccess, Viewer
 from spacepool.catalog.items import parse_item
 from spacepool.store import Store
@@ -26,16 +21,6 @@ from spacepool.store.collections import create_collection
 from spacepool.store.items import create_item
 from spacepool.store.keys import create_api_key
 from spacepool.store.partners import add_partner
-
-# How long a server may take to migrate its database and start listening.
-START_TIMEOUT_S = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -71,37 +56,8 @@ class LiveServer:
 def start_server(database_url: str, log: Path) -> LiveServer:
     """Start ``spacepool serve`` on a free loopback port over ``database_url`` and
     wait until it answers; output goes to ``log``."""
-    port = free_port()
-    env = {**os.environ, "SPACEPOOL_DATABASE_URL": database_url}
-    command = [
-        sys.executable,
-        "-c",
-        "import sys; from spacepool.cli import main; sys.argv[0] = 'spacepool'; main()",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    with log.open("ab") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    server = LiveServer(process, port, log)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"spacepool serve exited with {process.returncode}:\n{log.read_text()}"
-            )
-        try:
-            if httpx.get(f"{server.base}/stac/_mgmt/ping", timeout=2.0).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    server.kill()
-    raise RuntimeError(
-        f"spacepool serve did not answer in {START_TIMEOUT_S:g} s:\n{log.read_text()}"
-    )
+    process, port = launch_serve(database_url, log)
+    return LiveServer(process, port, log)
 
 
 @contextmanager

@@ -10,12 +10,8 @@ the registry and the keys is posted over HTTP, as partners would.
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,9 +20,9 @@ from typing import Any
 import httpx
 
 from datastore_factory import collection_doc, item_doc
+from serve_support import launch_serve
 from spacepool.demo import DEMO_AREA
 
-START_TIMEOUT_S = 60.0
 PARTNER_A = "esa"
 PARTNER_B = "nasa"
 COLLECTION = "eo"
@@ -118,13 +114,6 @@ class DashboardServer:
                 self.process.wait(timeout=15)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def seed_registry(database_url: str) -> dict[str, str]:
     """The bundled consortium in the registry, and keys: label -> key."""
     from spacepool.consortium import load_consortium
@@ -149,30 +138,8 @@ def seed_registry(database_url: str) -> dict[str, str]:
 
 def start(database_url: str, log: Path, env: dict[str, str] | None = None) -> DashboardServer:
     """``spacepool serve`` on a free loopback port; waits until it answers."""
-    port = free_port()
-    script = Path(sys.executable).with_name("spacepool")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "spacepool.cli"]
-    command += ["serve", "--host", "127.0.0.1", "--port", str(port)]
-    environment = {**os.environ, **(env or {}), "SPACEPOOL_DATABASE_URL": database_url}
-    with log.open("ab") as out:
-        process = subprocess.Popen(command, env=environment, stdout=out, stderr=subprocess.STDOUT)
-    server = DashboardServer(process, port, log)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"spacepool serve exited with {process.returncode}:\n{log.read_text()}"
-            )
-        try:
-            if httpx.get(f"{server.base}/stac/_mgmt/ping", timeout=2.0).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(
-        f"spacepool serve did not answer in {START_TIMEOUT_S:g} s:\n{log.read_text()}"
-    )
+    process, port = launch_serve(database_url, log, env)
+    return DashboardServer(process, port, log)
 
 
 def _check(response: httpx.Response) -> Any:
