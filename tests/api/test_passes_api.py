@@ -30,6 +30,24 @@ def _cli(*args: str) -> str:
     return result.stdout
 
 
+def _kiruna_passes(fmt: str, *options: str) -> str:
+    """The CLI's answer for the bundled consortium's passes over Kiruna in the test
+    window: the reference the API must match."""
+    return _cli(
+        "passes",
+        "--consortium",
+        "--station",
+        "kiruna",
+        "--start",
+        START,
+        "--end",
+        END,
+        *options,
+        "--format",
+        fmt,
+    )
+
+
 def _follow(world: RegistryWorld, url: str, label: str = "anonymous") -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for _ in range(1000):
@@ -47,18 +65,7 @@ def _follow(world: RegistryWorld, url: str, label: str = "anonymous") -> list[di
 def cli_passes() -> list[dict[str, Any]]:
     # The loaded registry holds the bundled consortium's nominal elements: the CLI's
     # --consortium answer is the reference.
-    text = _cli(
-        "passes",
-        "--consortium",
-        "--station",
-        "kiruna",
-        "--start",
-        START,
-        "--end",
-        END,
-        "--format",
-        "json",
-    )
+    text = _kiruna_passes("json")
     passes: list[dict[str, Any]] = json.loads(text)
     return passes
 
@@ -76,24 +83,7 @@ def test_passes_of_chosen_satellites_above_a_mask(
     url = PASSES + "&satellite=42063&satellite=39634&min_elevation_deg=20"
     passes = _follow(world, url)
     reference = json.loads(
-        _cli(
-            "passes",
-            "--consortium",
-            "--station",
-            "kiruna",
-            "--start",
-            START,
-            "--end",
-            END,
-            "--sat",
-            "42063",
-            "--sat",
-            "39634",
-            "--min-elevation",
-            "20",
-            "--format",
-            "json",
-        )
+        _kiruna_passes("json", "--sat", "42063", "--sat", "39634", "--min-elevation", "20")
     )
     assert passes == reference
     assert {p["norad_id"] for p in passes} <= {42063, 39634}
@@ -110,33 +100,11 @@ def test_csv_and_ics_exports_hold_the_same_passes(world: RegistryWorld) -> None:
     csv = world.get(PASSES.replace("/passes", "/passes.csv"), "anonymous")
     assert csv.status_code == 200
     assert csv.headers["content-type"].startswith("text/csv")
-    reference = _cli(
-        "passes",
-        "--consortium",
-        "--station",
-        "kiruna",
-        "--start",
-        START,
-        "--end",
-        END,
-        "--format",
-        "csv",
-    )
+    reference = _kiruna_passes("csv")
     assert csv.text == reference
     ics = world.get(PASSES.replace("/passes", "/passes.ics"), "anonymous")
     assert ics.headers["content-type"].startswith("text/calendar")
-    reference_ics = _cli(
-        "passes",
-        "--consortium",
-        "--station",
-        "kiruna",
-        "--start",
-        START,
-        "--end",
-        END,
-        "--format",
-        "ics",
-    )
+    reference_ics = _kiruna_passes("ics")
 
     def without_stamps(text: str) -> list[str]:
         return [line for line in text.splitlines() if not line.startswith("DTSTAMP")]
