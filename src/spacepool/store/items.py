@@ -259,6 +259,19 @@ _RTREE_SLACK_S = 1.0
 RTREE_MAX_AREA_DEG2 = 6_480.0
 
 
+def _overlaps_any(
+    boxes: Any, envelopes: Sequence[tuple[float, float, float, float]]
+) -> ColumnElement[bool]:
+    """Rows whose box (``boxes.minx`` .. ``boxes.maxy``: the item columns or the
+    R*Tree's) overlaps one of ``envelopes`` (``(minx, miny, maxx, maxy)`` degrees)."""
+    return or_(
+        *(
+            and_(boxes.minx <= maxx, boxes.maxx >= minx, boxes.miny <= maxy, boxes.maxy >= miny)
+            for minx, miny, maxx, maxy in envelopes
+        )
+    )
+
+
 def _sqlite_filters(query: ItemQuery) -> list[ColumnElement[bool]]:
     """The bbox and time filters again as one R*Tree lookup (``pk IN (...)``), so
     SQLite finds the few candidates by index instead of walking the sort order; only
@@ -279,20 +292,7 @@ def _sqlite_filters(query: ItemQuery) -> list[ColumnElement[bool]]:
     if query.end is not None:
         end_s = (query.end - _EPOCH).total_seconds() + _RTREE_SLACK_S
         terms.append(_RTREE.c.tmin <= end_s)
-    if query.area is not None:
-        terms.append(
-            or_(
-                *(
-                    and_(
-                        _RTREE.c.minx <= maxx,
-                        _RTREE.c.maxx >= minx,
-                        _RTREE.c.miny <= maxy,
-                        _RTREE.c.maxy >= miny,
-                    )
-                    for minx, miny, maxx, maxy in envelopes
-                )
-            )
-        )
+    terms.append(_overlaps_any(_RTREE.c, envelopes))
     return [Item.pk.in_(select(_RTREE.c.pk).where(*terms))]
 
 
@@ -315,14 +315,7 @@ def _filters(
     if query.end is not None:
         conditions.append(Item.datetime_start <= query.end)
     if query.area is not None:
-        conditions.append(
-            or_(
-                *(
-                    and_(Item.minx <= maxx, Item.maxx >= minx, Item.miny <= maxy, Item.maxy >= miny)
-                    for minx, miny, maxx, maxy in _envelopes(query.area)
-                )
-            )
-        )
+        conditions.append(_overlaps_any(Item, _envelopes(query.area)))
     return conditions
 
 
