@@ -253,9 +253,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _RTREE_SLACK_S = 1.0
 # Largest search box (square degrees of longitude x latitude) looked up through the
 # R*Tree: a tenth of the globe's 360 x 180. For broader boxes most items are
-# candidates, and walking the page's sort order with an early stop is faster than
-# collecting every candidate and sorting them (at 100,000 items: a 10 x 10 degree box
-# 155 -> 4 ms through the index; the whole world 0.9-1.3 s without, 1.4-2.0 s with).
+# candidates, and walking the page's sort order with an early stop beats collecting
+# every candidate and sorting them (bench_store's 10 x 10 degree searches at 100,000
+# items: p50 136 ms before the index, 6.5 ms through it; see docs/data-service.md).
 RTREE_MAX_AREA_DEG2 = 6_480.0
 
 
