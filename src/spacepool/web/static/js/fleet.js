@@ -398,6 +398,16 @@ run(async (session) => {
     const p = state.map.latLngToContainerPoint(entry.marker.getLatLng());
     return { x: p.x, y: p.y };
   };
+  stats.points = () =>
+    state.satellites
+      .filter((e) => state.map.hasLayer(e.marker))
+      .map((e) => ({
+        norad: e.sat.norad_id,
+        name: e.sat.name,
+        owner: e.sat.owner,
+        instruments: e.sat.instruments.map((i) => i.name),
+        ...stats.pointOf(e.sat.norad_id),
+      }));
   stats.setPlaying = setPlaying;
   requestAnimationFrame(frame);
 });
