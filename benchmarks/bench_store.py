@@ -21,12 +21,14 @@ what is there), ``--requests R`` (per viewer at 1 client; 5 R at 20 clients),
 ``--explain`` (PostgreSQL: print the plan of the search query), ``--workers W``
 (server processes, ``uvicorn --workers``; default 1), ``--paced R`` (also 20 clients
 in open loop at R searches/s each, latency from the scheduled send time: the latency
-at a load below the server's capacity; the target is judged on the closed loop).
+at a load below the server's capacity; the target is judged on the closed loop),
+``--keep`` (PostgreSQL: keep the loaded database and print its URL) and
+``--database-url URL`` (search that database again: no seeding, no load).
 
 The clients run in this process, on the same machine as the server and database:
 the latencies include the client's own work and contend with it for the CPU. The
 search clients are kept cheap for that reason: plain keep-alive HTTP/1.1 over
-asyncio streams, one connection per client, no HTTP library.
+asyncio streams on uvloop's event loop, one connection per client, no HTTP library.
 """
 
 from __future__ import annotations
@@ -51,8 +53,9 @@ from typing import Any
 import httpx
 import numpy as np
 import orjson
+import uvloop
 
-from spacepool.api.server import NODELAY_HTTP
+from spacepool.api.server import LOOP, NODELAY_HTTP
 from spacepool.catalog.access import Viewer
 from spacepool.catalog.items import format_rfc3339
 from spacepool.store import Store
@@ -187,6 +190,8 @@ def start_server(database_url: str, log: Path, workers: int = 1) -> Server:
         str(workers),
         "--http",
         NODELAY_HTTP,
+        "--loop",
+        LOOP,
     ]
     with log.open("ab") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -234,6 +239,17 @@ def seed(database_url: str) -> dict[str, str]:
     finally:
         store.close()
     return keys
+
+
+def fresh_keys(database_url: str) -> dict[str, str]:
+    """New keys for the searching partner on a database :func:`seed` made before."""
+    store = Store(database_url)
+    try:
+        with store.transaction() as session:
+            key = create_api_key(session, partner_id="p03", admin=False, now=T0).key
+    finally:
+        store.close()
+    return {"p03": key}
 
 
 def postgres_database(server_url: str) -> tuple[str, str]:
@@ -454,7 +470,7 @@ def run_search(
     rate_per_client: float | None = None,
 ) -> SearchResult:
     urls = search_urls(n, seed)
-    latencies, returned, matched, errors, seconds = asyncio.run(
+    latencies, returned, matched, errors, seconds = uvloop.run(
         _search(base, headers, urls, clients, rate_per_client)
     )
     return SearchResult(
@@ -472,7 +488,7 @@ def explain(database_url: str, viewer: Viewer) -> str:
     """PostgreSQL's plan (EXPLAIN ANALYZE) of one page query and one count query."""
     import shapely
 
-    from spacepool.store.items import _ORDER, ItemQuery, _filters, _search_columns
+    from spacepool.store.items import SPATIAL_BATCH_ROWS, ItemQuery, _search, _statement
 
     query = ItemQuery(
         area=shapely.box(10.0, 20.0, 10.0 + BOX_DEG, 20.0 + BOX_DEG),
@@ -482,11 +498,12 @@ def explain(database_url: str, viewer: Viewer) -> str:
     )
     from sqlalchemy import func, select
 
-    conditions = _filters(viewer, NOW, query, "postgresql")
-    page = select(*_search_columns("postgresql")).where(*conditions).order_by(*_ORDER).limit(500)
     from spacepool.store.models import Item
 
-    count = select(func.count()).select_from(Item).where(*conditions)
+    search = _search(viewer, NOW, query, "postgresql")
+    values = {**search.params, "sp_limit": SPATIAL_BATCH_ROWS}
+    page = _statement(search, exact=True, after=False)
+    count = select(func.count()).select_from(Item).where(*search.conditions)
     store = Store(database_url, migrate=False)
     out = []
     try:
@@ -494,10 +511,10 @@ def explain(database_url: str, viewer: Viewer) -> str:
             for name, stmt in (("page", page), ("count", count)):
                 compiled = stmt.compile(dialect=connection.dialect)
                 params = {
-                    key: bind.type.process_bind_param(bind.value, connection.dialect)
-                    if hasattr(bind.type, "process_bind_param")
-                    else bind.value
-                    for key, bind in compiled.binds.items()
+                    key: compiled.binds[key].type.process_bind_param(value, connection.dialect)
+                    if hasattr(compiled.binds[key].type, "process_bind_param")
+                    else value
+                    for key, value in compiled.construct_params(values).items()
                 }
                 plan = connection.exec_driver_sql(
                     f"EXPLAIN (ANALYZE, BUFFERS) {compiled}", params
@@ -522,6 +539,13 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true", help="print PostgreSQL's plans")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn server processes")
     parser.add_argument(
+        "--keep", action="store_true", help="PostgreSQL: keep the loaded database, print its URL"
+    )
+    parser.add_argument(
+        "--database-url",
+        help="search a database loaded before (a URL --keep printed): no seeding, no load",
+    )
+    parser.add_argument(
         "--paced",
         type=float,
         default=0.0,
@@ -532,7 +556,10 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="spacepool-bench-"))
     dropped: str | None = None
-    if args.postgres:
+    if args.database_url:
+        database_url = args.database_url
+        backend = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
+    elif args.postgres:
         database_url, dropped = postgres_database(args.postgres)
         backend = "PostgreSQL"
     else:
@@ -544,17 +571,20 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.2f} "
         f"on {os.cpu_count()} CPUs"
     )
-    keys = seed(database_url)
+    keys = fresh_keys(database_url) if args.database_url else seed(database_url)
     server = start_server(database_url, workdir / "server.log", args.workers)
     try:
-        load = bulk_load(server.base, keys, n_items, args.batch, args.load_clients, args.max_load_s)
-        print(
-            f"bulk load: {load.items:,} items in {load.seconds:.1f} s = "
-            f"{load.items_per_s:,.0f} items/s (pgstac's documented rate: "
-            f"{PGSTAC_ITEMS_PER_S:.0f} items/s)"
-        )
-        if load.errors:
-            print(f"  load errors: {load.errors[:3]}")
+        if not args.database_url:
+            load = bulk_load(
+                server.base, keys, n_items, args.batch, args.load_clients, args.max_load_s
+            )
+            print(
+                f"bulk load: {load.items:,} items in {load.seconds:.1f} s = "
+                f"{load.items_per_s:,.0f} items/s (pgstac's documented rate: "
+                f"{PGSTAC_ITEMS_PER_S:.0f} items/s)"
+            )
+            if load.errors:
+                print(f"  load errors: {load.errors[:3]}")
         print(
             f"search: GET /stac/search, bbox {BOX_DEG:g} x {BOX_DEG:g} deg + {WINDOW_DAYS}-day "
             f"datetime, page of 10 with numberMatched; load average "
@@ -592,7 +622,10 @@ def main() -> None:
     finally:
         server.stop()
         if dropped is not None and args.postgres:
-            drop_postgres_database(args.postgres, dropped)
+            if args.keep:
+                print(f"database kept: --database-url '{database_url}'")
+            else:
+                drop_postgres_database(args.postgres, dropped)
         # The SQLite database of 100,000 items is some 100 MB: do not leave it behind.
         shutil.rmtree(workdir, ignore_errors=True)
 

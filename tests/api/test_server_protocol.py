@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from uvicorn.config import Config
 
-from spacepool.api.server import NODELAY_HTTP, NoDelayH11Protocol, set_nodelay
+from spacepool.api.server import LOOP, NODELAY_HTTP, NoDelayHttpToolsProtocol, set_nodelay
 
 
 def _nodelay(sock: socket.socket) -> int:
@@ -43,10 +43,14 @@ def test_set_nodelay_turns_nagle_off_on_a_socket_bound_like_uvicorn_workers() ->
     assert asyncio.run(run()) == 1  # off before (0), on after (1)
 
 
-def test_the_import_string_names_the_protocol_uvicorn_loads(
+def test_the_import_strings_name_the_protocol_and_loop_uvicorn_loads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SPACEPOOL_DATABASE_URL", f"sqlite:///{tmp_path / 'api.sqlite'}")
-    config = Config(app="spacepool.api:create_app", factory=True, http=NODELAY_HTTP)
+    config = Config(app="spacepool.api:create_app", factory=True, http=NODELAY_HTTP, loop=LOOP)
     config.load()
-    assert config.http_protocol_class is NoDelayH11Protocol
+    assert config.http_protocol_class is NoDelayHttpToolsProtocol
+    # uvloop is installed, so the "uvloop" setting does not fall back to asyncio's loop.
+    factory = config.get_loop_factory()
+    assert factory is not None
+    assert type(factory()).__module__.startswith("uvloop")

@@ -18,6 +18,7 @@ from spacepool.store import Store
 from spacepool.store.collections import create_collection
 from spacepool.store.items import (
     ItemQuery,
+    _shape_of,
     _sqlite_filters,
     create_item,
     create_items,
@@ -146,8 +147,12 @@ def test_a_search_through_the_index_matches_the_plain_comparisons(store: Store) 
 
 
 def test_the_index_is_used_only_for_a_search_box_of_at_most_a_tenth_of_the_globe() -> None:
-    assert _sqlite_filters(ItemQuery(limit=10)) == []
-    assert _sqlite_filters(ItemQuery(start=NOW, end=NOW, limit=10)) == []
-    assert len(_sqlite_filters(ItemQuery(area=shapely.box(0, 0, 1, 1), limit=10))) == 1
-    assert len(_sqlite_filters(ItemQuery(area=shapely.box(0, 0, 80, 81), limit=10))) == 1
-    assert _sqlite_filters(ItemQuery(area=shapely.box(0, 0, 80, 82), limit=10)) == []
+    def lookups(query: ItemQuery) -> int:
+        shape, _ = _shape_of(ESA, query, "sqlite")
+        return len(_sqlite_filters(shape))
+
+    assert lookups(ItemQuery(limit=10)) == 0
+    assert lookups(ItemQuery(start=NOW, end=NOW, limit=10)) == 0
+    assert lookups(ItemQuery(area=shapely.box(0, 0, 1, 1), limit=10)) == 1
+    assert lookups(ItemQuery(area=shapely.box(0, 0, 80, 81), limit=10)) == 1
+    assert lookups(ItemQuery(area=shapely.box(0, 0, 80, 82), limit=10)) == 0

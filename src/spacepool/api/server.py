@@ -1,25 +1,32 @@
-"""How the API is served: uvicorn's HTTP/1.1 protocol with Nagle's algorithm off."""
+"""How the API is served: uvicorn on uvloop's event loop with the httptools HTTP/1.1
+parser (uvicorn's "standard" set-up), Nagle's algorithm off on every connection."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
 
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-# The import string of NoDelayH11Protocol, for uvicorn's ``http`` setting (several
-# worker processes need a string they can import).
-NODELAY_HTTP = "spacepool.api.server:NoDelayH11Protocol"
+# The import string of NoDelayHttpToolsProtocol, for uvicorn's ``http`` setting
+# (several worker processes need a string they can import).
+NODELAY_HTTP = "spacepool.api.server:NoDelayHttpToolsProtocol"
+# uvicorn's ``loop`` setting: libuv's event loop. Against the standard library's loop
+# and the pure-Python h11 parser, uvloop + httptools cut the server's own work per
+# search; benchmarks/bench_store.py measures the whole request.
+LOOP = "uvloop"
 
 
-class NoDelayH11Protocol(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol with ``TCP_NODELAY`` set on each connection.
+class NoDelayHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools HTTP/1.1 protocol with ``TCP_NODELAY`` set on each
+    connection.
 
     With ``--workers`` above 1, uvicorn binds the listening socket itself with
     protocol number 0, and asyncio turns Nagle's algorithm off only on sockets whose
     protocol is ``IPPROTO_TCP`` (``asyncio.base_events._set_nodelay``): answers
     written in two pieces (head, body) then wait for the client's delayed ACK, some
-    40 ms on Linux. Setting it here makes every worker count behave alike."""
+    40 ms on Linux. Setting it here makes every worker count and event loop behave
+    alike."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         set_nodelay(transport)

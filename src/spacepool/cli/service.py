@@ -19,13 +19,13 @@ def serve(
     """Run the REST + STAC API (STAC root /stac, OpenAPI /openapi.json, docs /docs)."""
     import uvicorn
 
-    from spacepool.api.server import NODELAY_HTTP
+    from spacepool.api.server import LOOP, NODELAY_HTTP
 
     check_workers(workers)
     if workers == 1:
         from spacepool.api import create_app
 
-        uvicorn.run(create_app(), host=host, port=port, http=NODELAY_HTTP)
+        uvicorn.run(create_app(), host=host, port=port, http=NODELAY_HTTP, loop=LOOP)
         return
     # Several processes need the app as an import string; each builds its own.
     # Migrate once here so the workers do not race to upgrade the schema.
@@ -39,4 +39,5 @@ def serve(
         port=port,
         workers=workers,
         http=NODELAY_HTTP,
+        loop=LOOP,
     )

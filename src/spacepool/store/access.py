@@ -10,6 +10,7 @@ Python; the tests hold the two equal.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, or_, true
 
@@ -17,7 +18,7 @@ from spacepool.catalog.access import AccessPolicy, Viewer
 from spacepool.store.models import Item, ItemShare
 
 
-def public_items(now: datetime) -> ColumnElement[bool]:
+def public_items(now: datetime | ColumnElement[Any]) -> ColumnElement[bool]:
     """Items anyone may see at ``now``: ``open``, or past their embargo."""
     return or_(
         Item.access == AccessPolicy.OPEN.value,
@@ -25,18 +26,27 @@ def public_items(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def visible_items(viewer: Viewer, now: datetime) -> ColumnElement[bool]:
+def visible_items(
+    viewer: Viewer,
+    now: datetime | ColumnElement[Any],
+    *,
+    partner: ColumnElement[Any] | None = None,
+) -> ColumnElement[bool]:
     """SQL condition on :class:`~spacepool.store.models.Item`: true for the items
-    ``viewer`` may see at ``now`` (timezone-aware)."""
+    ``viewer`` may see at ``now`` (timezone-aware).
+
+    ``now`` may be a bound parameter, and ``partner`` one standing for the viewer's
+    partner id: a statement built once then serves every viewer of the same kind
+    (:mod:`spacepool.store.items` keeps such statements); the rule is the same."""
     if viewer.kind == "admin":
         return true()
     if viewer.kind == "anonymous" or viewer.partner_id is None:
         return public_items(now)
-    partner = viewer.partner_id
-    named = exists().where(ItemShare.item_pk == Item.pk, ItemShare.partner_id == partner)
+    who: Any = viewer.partner_id if partner is None else partner
+    named = exists().where(ItemShare.item_pk == Item.pk, ItemShare.partner_id == who)
     return or_(
         public_items(now),
         Item.access == AccessPolicy.CONSORTIUM.value,
-        Item.owner_id == partner,
+        Item.owner_id == who,
         and_(Item.access == AccessPolicy.PARTNERS.value, named),
     )

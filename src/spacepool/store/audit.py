@@ -42,9 +42,14 @@ def record_reads(
         for item in items
         if not is_public(item.access, now) and viewer.partner_id != item.access.owner
     ]
+    # One cached statement, executed with the rows as parameter sets (a multi-row
+    # VALUES list would be a new statement, compiled anew, for every page length).
     for start in range(0, len(rows), MAX_RECORDS_PER_STATEMENT):
-        session.execute(insert(AuditRead).values(rows[start : start + MAX_RECORDS_PER_STATEMENT]))
+        session.connection().execute(_INSERT_READ, rows[start : start + MAX_RECORDS_PER_STATEMENT])
     return len(rows)
+
+
+_INSERT_READ = insert(AuditRead)
 
 
 @dataclass(frozen=True)
