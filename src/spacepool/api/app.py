@@ -30,6 +30,8 @@ from spacepool.api.audit import router as audit_router
 from spacepool.api.auth import current_viewer, require_admin, require_partner
 from spacepool.api.engine_queries import router as engine_queries_router
 from spacepool.api.errors import ERROR_SCHEMA, install_error_handlers
+from spacepool.api.fast_search import ENABLED_STATE as FAST_SEARCH_ENABLED
+from spacepool.api.fast_search import SEARCH_PATH, SearchFastPath
 from spacepool.api.fleet import router as fleet_router
 from spacepool.api.plans import router as plans_router
 from spacepool.api.registry import router as registry_router
@@ -233,6 +235,12 @@ def create_app(
     app.include_router(web_router)
     _declare_access(app)
     install_error_handlers(app)
+    # GET /stac/search answered without the framework's per-request work; the
+    # route's access must stay public for that (the fast path checks no role).
+    if f"{STAC_PREFIX}/search" != SEARCH_PATH or ROUTE_ACCESS[("GET", SEARCH_PATH)] != PUBLIC:
+        raise RuntimeError(f"the fast path of GET {SEARCH_PATH} does not match its route")
+    app.add_middleware(SearchFastPath, client=core)
+    setattr(app.state, FAST_SEARCH_ENABLED, True)
     return app
 
 

@@ -48,7 +48,9 @@ def key_cache(store: Store) -> KeyCache:
     return cache
 
 
-def _authenticate(store: Store, key: str) -> Viewer:
+def authenticate_key(store: Store, key: str) -> Viewer:
+    """The viewer of ``key``, looked up in the database (blocks: call it off the
+    event loop)."""
     with store.transaction(read_only=True) as session:
         return authenticate(session, key)
 
@@ -73,7 +75,7 @@ async def current_viewer(
         key = credentials.credentials
         cached_viewer = cache.get(key)
         if cached_viewer is None:
-            viewer = await run_in_threadpool(_authenticate, store, key)
+            viewer = await run_in_threadpool(authenticate_key, store, key)
             cache.put(key, viewer)
         else:
             viewer = cached_viewer

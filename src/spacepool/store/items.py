@@ -582,7 +582,7 @@ def _matching_rows(
     params[_LIMIT.key] = batch
     first_round = True
     while len(found) < want:
-        rows = list(connection.execute(_statement(search, exact, cursor is not None), params))
+        rows = connection.execute(_statement(search, exact, cursor is not None), params).all()
         keep = _keep(rows, query) if exact else np.ones(len(rows), dtype=bool)
         if scan is not None and first_round and cursor is None and len(rows) < batch:
             scan.exhausted = True
@@ -632,7 +632,7 @@ def _full_rows(session: Session, search: _Search, candidates: Sequence[Row[Any]]
         return []
     stmt = _full_statement(search.shape.dialect, search.shape.viewer_kind)
     params = {**search.params, _PKS.key: [row.pk for row in candidates]}
-    by_pk = {row.pk: row for row in session.connection().execute(stmt, params)}
+    by_pk = {row.pk: row for row in session.connection().execute(stmt, params).all()}
     return [by_pk[row.pk] for row in candidates if row.pk in by_pk]
 
 
