@@ -501,7 +501,7 @@ def explain(database_url: str, viewer: Viewer) -> str:
     from spacepool.store.models import Item
 
     search = _search(viewer, NOW, query, "postgresql")
-    values = {**search.params, "sp_limit": SPATIAL_BATCH_ROWS}
+    values = {**search.params, "sp_limit": SPATIAL_BATCH_ROWS, "sp_whole": query.limit + 1}
     page = _statement(search, exact=True, after=False)
     count = select(func.count()).select_from(Item).where(*search.conditions)
     store = Store(database_url, migrate=False)

@@ -33,6 +33,7 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
     cast,
     column,
     func,
@@ -124,16 +125,14 @@ def _stored(row: Item) -> StoredItem:
     )
 
 
-def _shares_text(dialect: str) -> ColumnElement[Any]:
+def _shares_text(dialect: str, pk: Any = Item.pk) -> ColumnElement[Any]:
     """The partners an item is shared with, as the text of one JSON array per row (a
-    correlated aggregate, so a page's items and their shares come in one statement).
-    PostgreSQL's ``json_agg`` gives NULL over no rows, SQLite's ``json_group_array``
-    gives ``[]``."""
+    correlated aggregate on the item key ``pk``, so a page's items and their shares
+    come in one statement). PostgreSQL's ``json_agg`` gives NULL over no rows,
+    SQLite's ``json_group_array`` gives ``[]``."""
     aggregate = func.json_agg if dialect == "postgresql" else func.json_group_array
     return cast(
-        select(aggregate(ItemShare.partner_id))
-        .where(ItemShare.item_pk == Item.pk)
-        .scalar_subquery(),
+        select(aggregate(ItemShare.partner_id)).where(ItemShare.item_pk == pk).scalar_subquery(),
         Text,
     ).label("shares")
 
@@ -230,6 +229,7 @@ _COLLECTIONS: BindParameter[Any] = bindparam("sp_collections", expanding=True)
 _IDS: BindParameter[Any] = bindparam("sp_ids", expanding=True)
 _LIMIT = _param("limit", Integer())
 _PKS: BindParameter[Any] = bindparam("sp_pks", expanding=True)
+_WHOLE = _param("whole", Integer())
 _AFTER_TIME = _param("after_time", UTCDateTime())
 _AFTER_COLLECTION = _param("after_collection", String())
 _AFTER_ID = _param("after_id", String())
@@ -477,14 +477,38 @@ def _candidate_statement(
     conditions: Sequence[ColumnElement[bool]], dialect: str, exact: bool, after: bool
 ) -> Select[Any]:
     """Candidates meeting ``conditions`` (after the paging key ``_AFTER`` when
-    ``after``), in result order, at most ``_LIMIT``: the columns of
-    :data:`_CANDIDATE_COLUMNS` when a geometry test follows (``exact``), else whole
-    rows (:func:`_search_columns`)."""
-    columns = _CANDIDATE_COLUMNS if exact else _search_columns(dialect)
-    stmt = select(*columns).where(*conditions)
+    ``after``), in result order, at most ``_LIMIT``. Without a geometry test to
+    follow, whole rows (:func:`_search_columns`). With one (``exact``), the first
+    ``_WHOLE`` rows whole and the others with only what the test and the order need
+    (:data:`_CANDIDATE_COLUMNS`, the access columns, NULL documents), with a
+    ``whole`` flag: PostgreSQL turns every JSON document it returns into text, and
+    for a few hundred candidates that had cost more than the rest of the search
+    (EXPLAIN ANALYZE of bench_store's search: 5 ms against 0.5 ms). The page is
+    almost always among the first rows; a page row that is not whole is fetched by
+    key (:func:`_full_rows`)."""
+    if not exact:
+        stmt = select(*_search_columns(dialect)).where(*conditions)
+        if after:
+            stmt = stmt.where(_AFTER)
+        return stmt.order_by(*_ORDER).limit(_LIMIT)
+    documents = (Item.properties, Item.assets, Item.links, Item.stac_extensions)
+    plain = (*_CANDIDATE_COLUMNS, Item.owner_id, Item.access, Item.embargo_until)
+    inner = select(*plain, *documents).where(*conditions)
     if after:
-        stmt = stmt.where(_AFTER)
-    return stmt.order_by(*_ORDER).limit(_LIMIT)
+        inner = inner.where(_AFTER)
+    rows = inner.order_by(*_ORDER).limit(_LIMIT).subquery("candidates")
+    order = (rows.c.datetime_start.desc(), rows.c.collection_id.desc(), rows.c.item_id.desc())
+    whole = func.row_number().over(order_by=order) <= _WHOLE
+
+    def if_whole(value: Any, name: str) -> Any:
+        return case((whole, value), else_=null()).label(name)
+
+    return select(
+        *(rows.c[column.key] for column in plain),
+        *(if_whole(cast(rows.c[column.key], Text), column.key) for column in documents),
+        if_whole(_shares_text(dialect, rows.c.pk), "shares"),
+        whole.label("whole"),
+    ).order_by(*order)
 
 
 def _statement(search: _Search, exact: bool, after: bool) -> Select[Any]:
@@ -570,9 +594,8 @@ def _matching_rows(
     """Rows meeting the ``search``'s conditions, in result order after
     ``query.after``, whose geometry meets ``query.area`` and the filter's spatial
     tests (:func:`_keep`); at most ``want``. With a geometry test (:func:`_exact`)
-    they hold only what the test and the order need (:data:`_CANDIDATE_COLUMNS`),
-    and :func:`_full_rows` fetches the rest for the page; else they are whole
-    (:func:`_search_columns`)."""
+    only the first ``want`` rows of each fetch are whole (see
+    :func:`_candidate_statement`)."""
     exact = _exact(query)
     connection = session.connection()
     params = dict(search.params)
@@ -580,6 +603,7 @@ def _matching_rows(
     found: list[Row[Any]] = []
     batch = max(want, SPATIAL_BATCH_ROWS) if exact else want
     params[_LIMIT.key] = batch
+    params[_WHOLE.key] = want
     first_round = True
     while len(found) < want:
         rows = connection.execute(_statement(search, exact, cursor is not None), params).all()
@@ -598,11 +622,8 @@ def _matching_rows(
     return found[:want]
 
 
-# What a candidate row needs for the geometry test and the order. The page's rows
-# are then fetched whole by key: PostgreSQL turns each JSON document into text for
-# every row it returns, which for a few hundred candidates cost more than the rest
-# of the search (EXPLAIN ANALYZE of bench_store's search: the heap scan took
-# 0.5 ms without those columns, 5 ms with them).
+# What a candidate row needs for the geometry test and the order (see
+# _candidate_statement).
 _CANDIDATE_COLUMNS = (
     Item.pk,
     Item.datetime_start,
@@ -634,6 +655,13 @@ def _full_rows(session: Session, search: _Search, candidates: Sequence[Row[Any]]
     params = {**search.params, _PKS.key: [row.pk for row in candidates]}
     by_pk = {row.pk: row for row in session.connection().execute(stmt, params).all()}
     return [by_pk[row.pk] for row in candidates if row.pk in by_pk]
+
+
+def _complete(session: Session, search: _Search, page: Sequence[Row[Any]]) -> list[Row[Any]]:
+    """``page`` with its rows that are not whole (see :func:`_candidate_statement`)
+    fetched whole by key; one whose item is gone or now hidden is left out."""
+    fetched = {row.pk: row for row in _full_rows(session, search, [r for r in page if not r.whole])}
+    return [row if row.whole else fetched[row.pk] for row in page if row.whole or row.pk in fetched]
 
 
 def _count(session: Session, search: _Search, query: ItemQuery) -> int:
@@ -669,8 +697,8 @@ def search_items(session: Session, viewer: Viewer, now: datetime, query: ItemQue
     page = rows[: query.limit]
     next_key = _key(page[-1]) if len(rows) > query.limit else None
     matched = scan.matched if scan.exhausted else _count(session, search, query)
-    if _exact(query):
-        page = _full_rows(session, search, page)
+    if _exact(query) and not all(row.whole for row in page):
+        page = _complete(session, search, page)
     return ItemPage([_stored_text(row) for row in page], next_key, matched)
 
 
