@@ -3,7 +3,7 @@
 Loads N items with mixed access policies (open, consortium, owner, partners; a third
 under embargo, half of those already ended) owned by 10 partners, through the STAC
 Transactions API (FeatureCollections of ``--batch`` items, ``--load-clients``
-concurrent posters), into a ``uvicorn`` server this script starts on 127.0.0.1.
+concurrent posters), into a ``spacepool serve`` this script starts on 127.0.0.1.
 Then times a bbox + datetime item search (GET /stac/search, 10 x 10 degree box,
 30-day window, default page of 10 with ``numberMatched``) as anonymous and as a
 partner, at 1 and 20 concurrent clients, and prints p50/p99 latency and throughput.
@@ -19,7 +19,7 @@ Run:
 Options: ``--items N``, ``--max-load-s S`` (stop loading after S seconds and search
 what is there), ``--requests R`` (per viewer at 1 client; 5 R at 20 clients),
 ``--explain`` (PostgreSQL: print the plan of the search query), ``--workers W``
-(server processes, ``uvicorn --workers``; default 1), ``--paced R`` (also 20 clients
+(server processes, ``spacepool serve --workers``; default 1), ``--paced R`` (also 20 clients
 in open loop at R searches/s each, latency from the scheduled send time: the latency
 at a load below the server's capacity; the target is judged on the closed loop),
 ``--keep`` (PostgreSQL: keep the loaded database and print its URL) and
@@ -55,7 +55,6 @@ import numpy as np
 import orjson
 import uvloop
 
-from spacepool.api.server import LOOP, NODELAY_HTTP
 from spacepool.catalog.access import Viewer
 from spacepool.catalog.items import format_rfc3339
 from spacepool.store import Store
@@ -175,23 +174,16 @@ def start_server(database_url: str, log: Path, workers: int = 1) -> Server:
     env = {**os.environ, "SPACEPOOL_DATABASE_URL": database_url, "PYTHONPATH": python_path}
     command = [
         sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "spacepool.api:create_app",
+        "-c",
+        "import sys; from spacepool.cli import main; sys.argv[0] = 'spacepool'; main()",
+        "serve",
         "--host",
         "127.0.0.1",
         "--port",
         str(port),
-        "--no-access-log",
-        "--log-level",
-        "warning",
         "--workers",
         str(workers),
-        "--http",
-        NODELAY_HTTP,
-        "--loop",
-        LOOP,
+        "--no-access-log",
     ]
     with log.open("ab") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -537,7 +529,9 @@ def main() -> None:
     parser.add_argument("--max-load-s", type=float, default=3600.0, help="load time cap")
     parser.add_argument("--requests", type=int, default=200, help="searches per viewer")
     parser.add_argument("--explain", action="store_true", help="print PostgreSQL's plans")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn server processes")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (spacepool serve --workers)"
+    )
     parser.add_argument(
         "--keep", action="store_true", help="PostgreSQL: keep the loaded database, print its URL"
     )

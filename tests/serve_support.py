@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -25,10 +26,14 @@ def free_port() -> int:
 
 
 def launch_serve(
-    database_url: str, log: Path, env: dict[str, str] | None = None
+    database_url: str,
+    log: Path,
+    env: dict[str, str] | None = None,
+    options: Sequence[str] = (),
 ) -> tuple[subprocess.Popen[bytes], int]:
-    """``spacepool serve`` on a free loopback port over ``database_url``, output to
-    ``log``; returns the process and its port once ``/stac/_mgmt/ping`` answers.
+    """``spacepool serve`` (with ``options``) on a free loopback port over
+    ``database_url``, output to ``log``; returns the process and its port once
+    ``/stac/_mgmt/ping`` answers.
     Raises with the log when the process exits or does not answer in time."""
     port = free_port()
     command = [
@@ -40,6 +45,7 @@ def launch_serve(
         "127.0.0.1",
         "--port",
         str(port),
+        *options,
     ]
     environment = {**os.environ, **(env or {}), "SPACEPOOL_DATABASE_URL": database_url}
     with log.open("ab") as out:
