@@ -559,11 +559,14 @@ def main() -> None:
     else:
         database_url = f"sqlite:///{workdir / 'bench.sqlite'}"
         backend = "SQLite"
+    loading = (
+        "the items loaded before"
+        if args.database_url
+        else f"{n_items:,} items, batches of {args.batch}, {args.load_clients} loading clients"
+    )
     print(
-        f"bench_store: {backend}, {n_items:,} items, batches of {args.batch}, "
-        f"{args.load_clients} loading clients, {args.workers} server process(es); "
-        f"load average {os.getloadavg()[0]:.2f} "
-        f"on {os.cpu_count()} CPUs"
+        f"bench_store: {backend}, {loading}, {args.workers} server process(es); "
+        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
     )
     keys = fresh_keys(database_url) if args.database_url else seed(database_url)
     server = start_server(database_url, workdir / "server.log", args.workers)

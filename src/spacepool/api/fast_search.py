@@ -5,8 +5,9 @@ Item search is the catalogue's busiest call, and on it FastAPI's request handlin
 auth dependency's and the endpoint's) cost about as much CPU as the search itself
 (profiled on benchmarks/bench_store.py's search). :class:`SearchFastPath` is a
 plain ASGI middleware that answers an ordinary GET /stac/search in one thread-pool
-hop with the same code the route uses (:meth:`CoreClient.get_search`, the same key
-cache and key lookup), and hands every other request to the application untouched.
+hop (at most :data:`SEARCH_THREADS` at once per process) with the same code the
+route uses (:meth:`CoreClient.get_search`, the same key cache and key lookup), and
+hands every other request to the application untouched.
 
 "Ordinary" is decided before any work that shows: only GET on the exact path, only
 the route's own parameters, each at most once, ``limit`` as plain digits, and
@@ -21,9 +22,11 @@ answers equal, byte for byte, for every viewer and many queries.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any, Final
+from weakref import WeakKeyDictionary
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from fastapi.security.utils import get_authorization_scheme_param
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -53,6 +56,14 @@ _PARAMETERS: Final = {
 _LIMIT_DIGITS: Final = 6
 # app.state attribute that turns the fast path off (the tests compare both paths).
 ENABLED_STATE: Final = "search_fast_path"
+# Searches answered at once per process; the others wait their turn in order. A
+# search is mostly Python holding the GIL (some 3 ms) and a shorter wait on the
+# database, so a few threads keep the CPU busy and more only contend for the GIL:
+# bench_store, PostgreSQL, 1,000,000 items, 2 processes, 20 clients, back to back
+# twice each: 3 threads gave p99 86-94 ms anonymous and 98-106 ms partner at
+# 382-406 and 299-317 searches/s; the shared pool (40 threads) 141-149 and
+# 361-367 ms at 292-340 and 256-258/s. Other routes keep the shared pool.
+SEARCH_THREADS: Final = 3
 
 
 class SearchFastPath:
@@ -63,6 +74,17 @@ class SearchFastPath:
     def __init__(self, app: ASGIApp, client: CoreClient) -> None:
         self.app = app
         self.client = client
+        # One limiter per event loop (a limiter belongs to the loop it is made in).
+        self._limiters: WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter] = (
+            WeakKeyDictionary()
+        )
+
+    def _limiter(self) -> CapacityLimiter:
+        loop = asyncio.get_running_loop()
+        limiter = self._limiters.get(loop)
+        if limiter is None:
+            limiter = self._limiters.setdefault(loop, CapacityLimiter(SEARCH_THREADS))
+        return limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -71,7 +93,7 @@ class SearchFastPath:
             and scope["path"] == SEARCH_PATH
             and getattr(scope["app"].state, ENABLED_STATE, False)
         ):
-            answer = await to_thread.run_sync(_answer, self.client, scope)
+            answer = await to_thread.run_sync(_answer, self.client, scope, limiter=self._limiter())
             if answer is not None:
                 await send(
                     {
