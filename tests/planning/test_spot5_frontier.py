@@ -14,10 +14,16 @@ import random
 
 import pytest
 
-from spacepool.planning.spot5 import parse_spot5, solve_spot5
+from spacepool.planning.spot5 import _fewest_units, parse_spot5, solve_spot5
 from spacepool.planning.spot5_check import check_spot5
 from spacepool.planning.spot5_format import RECORDER_UNIT, Spot5Instance, capacity_terms
-from spacepool.planning.spot5_model import Clock, ConflictGraph, component_frontier, max_plus
+from spacepool.planning.spot5_model import (
+    Clock,
+    ConflictGraph,
+    Solved,
+    component_frontier,
+    max_plus,
+)
 
 
 def random_instance(seed: int, capacity_units: int) -> Spot5Instance:
@@ -116,3 +122,46 @@ def test_solver_with_frontiers_reaches_the_brute_force_optimum(seed: int) -> Non
     result = solve_spot5(instance, time_limit_s=20.0)
     assert (result.status, result.value, result.bound) == ("OPTIMAL", optimum, optimum)
     assert check_spot5(instance, result.selected, claimed_value=result.value) == []
+
+
+def test_fewest_units_keeps_the_high_optimum_and_uses_the_fewest_units() -> None:
+    # 3 high points either as {0 (stereo, 4 units), 3 (2 units)} or as {1, 2, 4}
+    # (one unit each): 0 excludes 1 and 2, 3 excludes 4.
+    u = RECORDER_UNIT
+    text = "\n".join(
+        [
+            "5",
+            f"0 2000 1 13 {4 * u:.2f}",
+            f"1 1000 3 1 {u:.2f} 2 {u:.2f} 3 {u:.2f}",
+            f"2 1000 3 1 {u:.2f} 2 {u:.2f} 3 {u:.2f}",
+            f"3 1000 1 2 {2 * u:.2f}",
+            f"4 1000 1 2 {u:.2f}",
+            "4",
+            "2 0 1 13 1 13 2 13 3",
+            "2 0 2 13 1 13 2 13 3",
+            "2 3 4 2 2",
+            f"{10 * u:.2f}",
+        ]
+    )
+    instance = parse_spot5(text + "\n", name="fewest")
+    use, capacity, _ = capacity_terms(instance, "units")
+    assert capacity == 10
+    graph = ConflictGraph(instance)
+    high = [p.id for p in instance.photos]
+    # Brute force: the most points, and the fewest units among those selections.
+    options = [[None, *instance.photo(p).values] for p in high]
+    candidates = []
+    for combination in itertools.product(*options):
+        chosen = {p: v for p, v in zip(high, combination, strict=True) if v is not None}
+        if not check_spot5(instance, chosen):
+            points = sum(instance.photo(p).weight // 1000 for p in chosen)
+            candidates.append((points, sum(use.get((p, v), 0) for p, v in chosen.items())))
+    best = max(points for points, _ in candidates)
+    fewest = min(units for points, units in candidates if points == best)
+    assert (best, fewest) == (3, 3)
+    stage1 = Solved("OPTIMAL", 3, 3, {0: 13, 3: 2})  # an optimum with 6 units
+    result = _fewest_units(graph, high, use, capacity, 1, 1000, stage1, Clock(60.0), 1, 0)
+    assert (result.status, result.value, result.bound) == ("OPTIMAL", 3, 3)
+    assert sum(instance.photo(p).weight // 1000 for p in result.selected) == 3
+    assert sum(use.get((p, v), 0) for p, v in result.selected.items()) == 3
+    assert check_spot5(instance, result.selected) == []

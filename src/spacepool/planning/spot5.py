@@ -20,10 +20,12 @@ graph:
   together sum to less than ``g``; in SPOT5, 1000/2000 against 1..5), the optimum
   maximises the high part first: stage 1 solves the high photos alone (low photos
   removed: an unselected photo never violates a constraint), with a core-based
-  CP-SAT portfolio that usually proves this bound in seconds. Stage 2 solves all
-  coupled photos with the high part kept at its stage-1 value and maximises the low
-  part, starting from the stage-1 solution; when CP-SAT does not prove it within its
-  share of the time, a time-window large-neighbourhood search uses the rest.
+  CP-SAT portfolio that usually proves this bound in seconds; a proven stage 1 is
+  re-solved for the same points with the fewest recorder units, the room the low
+  part needs. Stage 2 solves all coupled photos with the high part kept at its
+  stage-1 value and maximises the low part, starting from the stage-1 solution;
+  when CP-SAT does not prove it within its share of the time, a time-window
+  large-neighbourhood search uses the rest.
 * in stage 2, every coupled component but the largest enters through its capacity
   frontier (best weight per recorder budget, computed exactly and combined by
   max-plus convolution): the model holds the largest component, the components
@@ -108,6 +110,12 @@ _FRONTIER_SHARE: Final = 0.1
 _FRONTIER_MAX_S: Final = 5.0
 _FRONTIER_PART_S: Final = 2.0
 _FRONTIER_MAX_BUDGET: Final = 2000
+# Fewest recorder units for the stage-1 optimum (see _fewest_units): at most this
+# part of the time left and this long (s). Measured on 1405/1407 (docs/spot5.md):
+# 137-140 units found in 7 runs, proven in 2 (2.6 and 4.4 s), the others stopped
+# by the limit (7-8 s of 60).
+_FEWEST_UNITS_SHARE: Final = 0.15
+_FEWEST_UNITS_MAX_S: Final = 10.0
 # Smallest part of the remaining time an independent component may use.
 _INDEPENDENT_SHARE: Final = 0.15
 
@@ -250,11 +258,13 @@ def _solve_coupled(
         core_portfolio=True,
     )
     _log.debug("stage 1: %s %d (bound %d)", stage1.status, stage1.value, stage1.bound)
+    scale = math.gcd(*(u for u in use.values() if u > 0))
+    if stage1.status == "OPTIMAL" and capacity // scale <= _FRONTIER_MAX_BUDGET:
+        stage1 = _fewest_units(graph, high, use, capacity, scale, g, stage1, clock, workers, seed)
 
     # Stage 2: everything, the high part kept at its best value, the low part maximised.
     # The small components enter through their exact capacity frontiers (see
     # _split_frontiers); the model holds the rest and one budget variable.
-    scale = math.gcd(*(u for u in use.values() if u > 0))
     kept, frontiers = _split_frontiers(graph, parts, use, scale, capacity, clock, workers, seed)
     model = PhotoModel(graph, kept, use, capacity)
     kept_set = set(kept)
@@ -334,6 +344,54 @@ def _solve_coupled(
         bound = stage1.bound * g + low_total
         proven = False
     return Solved("OPTIMAL" if proven else "FEASIBLE", value, max(bound, value), selected)
+
+
+def _fewest_units(
+    graph: ConflictGraph,
+    high: Sequence[int],
+    use: Mapping[Lit, int],
+    capacity: int,
+    scale: int,
+    g: int,
+    stage1: Solved,
+    clock: Clock,
+    workers: int,
+    seed: int,
+) -> Solved:
+    """``stage1`` (a proven optimum of the high photos ``high``, in points of ``g``)
+    with its selection replaced by one of the same points that uses as few recorder
+    units (multiples of ``scale``) as CP-SAT finds in its time; value, bound and
+    status stay those of ``stage1``.
+
+    Stage 2 starts from this selection, and the units it leaves free are what the
+    low part is made of: on 1407 every run that reached the best-known value held
+    the largest component's 150 high points in 111 units; runs with 112-114 ended
+    below it (docs/spot5.md). Minimising the units under a "points >= optimum"
+    constraint stalls (141 -> 140 in 15 s); one lexicographic objective, each point
+    worth more than every possible unit count, goes much further with the
+    core-based workers (137 units, proven in 2-10 s in separate runs)."""
+    top = capacity // scale
+    model = PhotoModel(
+        graph, high, use, capacity, weight_of={p: graph.photos[p].weight // g for p in high}
+    )
+    # At most top units (the capacity constraint), so one point outweighs them all.
+    units = sum((use.get(lit, 0) // scale) * var for lit, var in model.x.items())
+    model.model.maximize((top + 1) * model.weight - units)
+    model.hint(stage1.selected)
+    solved, _ = run_cpsat(
+        model.model,
+        model.selection,
+        min(_FEWEST_UNITS_MAX_S, clock.left() * _FEWEST_UNITS_SHARE),
+        workers,
+        seed,
+        trivial=0,
+        core_portfolio=True,
+    )
+    points = sum(graph.photos[p].weight // g for p in solved.selected)
+    _log.debug("fewest units: %s, %d points", solved.status, points)
+    if not solved.selected or points < stage1.value:
+        return stage1
+    return Solved(stage1.status, stage1.value, stage1.bound, solved.selected)
 
 
 def _upper_hull(values: Any) -> list[tuple[int, int]]:
