@@ -266,6 +266,41 @@ def drop_postgres_database(server_url: str, name: str) -> None:
     admin.dispose()
 
 
+def _process_table() -> dict[int, tuple[int, str, float]]:
+    """pid -> (parent pid, command name, CPU seconds used) of every process (/proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        table[int(entry.name)] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / tick)
+    return table
+
+
+def cpu_seconds(server_pid: int) -> dict[str, float] | None:
+    """CPU seconds used so far by the server (its process and their descendants),
+    the database (every process named "postgres": the throwaway cluster) and this
+    client process; None without Linux's /proc."""
+    if not Path("/proc/self/stat").exists():
+        return None
+    table = _process_table()
+    tree = {server_pid}
+    for _ in range(3):  # children and grandchildren
+        tree |= {pid for pid, (parent, _, _) in table.items() if parent in tree}
+    times = os.times()
+    return {
+        "server": sum(table[pid][2] for pid in tree if pid in table),
+        "database": sum(cpu for _, name, cpu in table.values() if name == "postgres"),
+        "client": times.user + times.system,
+    }
+
+
 # --- load ------------------------------------------------------------------------------
 
 
@@ -591,11 +626,22 @@ def main() -> None:
         for clients, n in ((1, args.requests), (20, 5 * args.requests)):
             for seed_offset, (label, headers) in enumerate(viewers.items()):
                 run_search(server.base, label, headers, clients, 20, seed=1)  # warm up
+                before = cpu_seconds(server.process.pid)
                 result = run_search(
                     server.base, label, headers, clients, n, seed=SEED + clients + seed_offset
                 )
                 print(result.line(), flush=True)
-                if args.postgres and clients == 20:
+                if clients == 20 and before is not None:
+                    after = cpu_seconds(server.process.pid)
+                    assert after is not None
+                    print(
+                        "    CPU per search: "
+                        + ", ".join(
+                            f"{part} {1000 * (after[part] - before[part]) / n:.2f} ms"
+                            for part in before
+                        )
+                    )
+                if backend == "PostgreSQL" and clients == 20:
                     p99 = float(np.percentile(result.latencies_ms, 99))
                     verdict = "meets" if p99 < TARGET_P99_MS else "misses"
                     print(f"    {verdict} the {TARGET_P99_MS:g} ms p99 target (closed loop)")
