@@ -10,7 +10,7 @@ Python; the tests hold the two equal.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, exists, or_, true
 
@@ -26,27 +26,40 @@ def public_items(now: datetime | ColumnElement[Any]) -> ColumnElement[bool]:
     )
 
 
-def visible_items(
-    viewer: Viewer,
-    now: datetime | ColumnElement[Any],
-    *,
-    partner: ColumnElement[Any] | None = None,
-) -> ColumnElement[bool]:
-    """SQL condition on :class:`~spacepool.store.models.Item`: true for the items
-    ``viewer`` may see at ``now`` (timezone-aware).
+ViewerScope = Literal["admin", "public", "partner"]
 
-    ``now`` may be a bound parameter, and ``partner`` one standing for the viewer's
-    partner id: a statement built once then serves every viewer of the same kind
-    (:mod:`spacepool.store.items` keeps such statements); the rule is the same."""
+
+def viewer_scope(viewer: Viewer) -> ViewerScope:
+    """Which form of the rule applies to ``viewer``: the coordinator sees all, a
+    caller without a partner sees public items, a partner sees its share."""
     if viewer.kind == "admin":
-        return true()
+        return "admin"
     if viewer.kind == "anonymous" or viewer.partner_id is None:
+        return "public"
+    return "partner"
+
+
+def visible_items(viewer: Viewer, now: datetime) -> ColumnElement[bool]:
+    """SQL condition on :class:`~spacepool.store.models.Item`: true for the items
+    ``viewer`` may see at ``now`` (timezone-aware)."""
+    return visible_items_for(viewer_scope(viewer), now, viewer.partner_id)
+
+
+def visible_items_for(
+    scope: ViewerScope, now: datetime | ColumnElement[Any], partner: Any
+) -> ColumnElement[bool]:
+    """:func:`visible_items` for a viewer of ``scope`` whose partner id is
+    ``partner`` (unused unless ``scope`` is "partner"). ``now`` and ``partner`` may
+    be bound parameters: a statement built once then serves every viewer of the
+    scope (:mod:`spacepool.store.items` keeps such statements)."""
+    if scope == "admin":
+        return true()
+    if scope == "public":
         return public_items(now)
-    who: Any = viewer.partner_id if partner is None else partner
-    named = exists().where(ItemShare.item_pk == Item.pk, ItemShare.partner_id == who)
+    named = exists().where(ItemShare.item_pk == Item.pk, ItemShare.partner_id == partner)
     return or_(
         public_items(now),
         Item.access == AccessPolicy.CONSORTIUM.value,
-        Item.owner_id == who,
+        Item.owner_id == partner,
         and_(Item.access == AccessPolicy.PARTNERS.value, named),
     )

@@ -50,7 +50,7 @@ from sqlalchemy.orm import Session, selectinload
 from spacepool.catalog.access import AccessPolicy, ItemAccess, Viewer
 from spacepool.catalog.items import NewItem, StoredItem, item_document
 from spacepool.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
-from spacepool.store.access import visible_items
+from spacepool.store.access import ViewerScope, viewer_scope, visible_items, visible_items_for
 from spacepool.store.collections import get_collection
 from spacepool.store.cql2 import ItemFilter
 from spacepool.store.models import Item, ItemShare
@@ -261,19 +261,13 @@ class _Shape:
     envelope makes (0: no area); ``rtree``: SQLite looks the boxes up in its R*Tree."""
 
     dialect: str
-    viewer_kind: str  # "admin", "public" or "partner"
+    scope: ViewerScope
     boxes: int
     start: bool
     end: bool
     collections: bool
     ids: bool
     rtree: bool
-
-
-def _viewer_kind(viewer: Viewer) -> str:
-    if viewer.kind == "admin":
-        return "admin"
-    return "public" if viewer.kind == "anonymous" or viewer.partner_id is None else "partner"
 
 
 def _rtree_fits(envelopes: Sequence[tuple[float, float, float, float]]) -> bool:
@@ -288,7 +282,7 @@ def _shape_of(viewer: Viewer, query: ItemQuery, dialect: str) -> tuple[_Shape, l
     envelopes = [] if query.area is None else _envelopes(query.area)
     shape = _Shape(
         dialect=dialect,
-        viewer_kind=_viewer_kind(viewer),
+        scope=viewer_scope(viewer),
         boxes=len(envelopes),
         start=query.start is not None,
         end=query.end is not None,
@@ -408,15 +402,16 @@ def _sqlite_filters(shape: _Shape) -> list[ColumnElement[bool]]:
     return [Item.pk.in_(select(_RTREE.c.pk).where(*terms))]
 
 
+@functools.cache
+def _access_filter(scope: ViewerScope) -> ColumnElement[bool]:
+    """The access rule for viewers of ``scope``, "now" and the partner id bound."""
+    return visible_items_for(scope, _NOW, _PARTNER)
+
+
 @functools.lru_cache(maxsize=256)
 def _shape_filters(shape: _Shape) -> tuple[ColumnElement[bool], ...]:
     """The conditions of a shape, the access filter first."""
-    viewer = {
-        "admin": Viewer.admin(),
-        "public": Viewer.anonymous(),
-        "partner": Viewer.partner("partner"),  # the id is the bound parameter _PARTNER
-    }[shape.viewer_kind]
-    conditions = [visible_items(viewer, _NOW, partner=_PARTNER)]
+    conditions = [_access_filter(shape.scope)]
     if shape.dialect == "postgresql":
         conditions.extend(_postgres_filters(shape))
     elif shape.dialect == "sqlite":
@@ -458,15 +453,6 @@ def _search(viewer: Viewer, now: datetime, query: ItemQuery, dialect: str) -> _S
     )
 
 
-def _filters(
-    viewer: Viewer, now: datetime, query: ItemQuery, dialect: str = ""
-) -> tuple[list[ColumnElement[bool]], dict[str, Any]]:
-    """The conditions of a search (the access filter first) and the values of their
-    bound parameters."""
-    search = _search(viewer, now, query, dialect)
-    return list(search.conditions), search.params
-
-
 @functools.lru_cache(maxsize=512)
 def _shape_statement(shape: _Shape, exact: bool, after: bool) -> Select[Any]:
     """A shape's candidate statement (see :func:`_matching_rows`)."""
@@ -485,7 +471,7 @@ def _candidate_statement(
     for a few hundred candidates that had cost more than the rest of the search
     (EXPLAIN ANALYZE of bench_store's search: 5 ms against 0.5 ms). The page is
     almost always among the first rows; a page row that is not whole is fetched by
-    key (:func:`_full_rows`)."""
+    key (:func:`_complete`)."""
     if not exact:
         stmt = select(*_search_columns(dialect)).where(*conditions)
         if after:
@@ -643,29 +629,22 @@ _BOUNDS_AT = slice(_CANDIDATE_KEYS.index("minx"), _CANDIDATE_KEYS.index("maxy") 
 
 
 @functools.lru_cache(maxsize=8)
-def _full_statement(dialect: str, viewer_kind: str) -> Select[Any]:
+def _whole_statement(dialect: str, scope: ViewerScope) -> Select[Any]:
     """Whole rows (:func:`_search_columns`) by key (``_PKS``), with the access filter."""
-    access = _shape_filters(_Shape(dialect, viewer_kind, 0, False, False, False, False, False))
-    return select(Item.pk, *_search_columns(dialect)).where(access[0], Item.pk.in_(_PKS))
-
-
-def _full_rows(session: Session, search: _Search, candidates: Sequence[Row[Any]]) -> list[Row[Any]]:
-    """The rows of :func:`_search_columns` for ``candidates`` (rows with ``pk``), in
-    their order. The access filter is applied again: a read outside a transaction
-    (PostgreSQL reads commit per statement) may see an item whose policy changed
-    since the candidates were read, and must not show it."""
-    if not candidates:
-        return []
-    stmt = _full_statement(search.shape.dialect, search.shape.viewer_kind)
-    params = {**search.params, _PKS.key: [row.pk for row in candidates]}
-    by_pk = {row.pk: row for row in session.connection().execute(stmt, params).all()}
-    return [by_pk[row.pk] for row in candidates if row.pk in by_pk]
+    return select(Item.pk, *_search_columns(dialect)).where(
+        _access_filter(scope), Item.pk.in_(_PKS)
+    )
 
 
 def _complete(session: Session, search: _Search, page: Sequence[Row[Any]]) -> list[Row[Any]]:
     """``page`` with its rows that are not whole (see :func:`_candidate_statement`)
-    fetched whole by key; one whose item is gone or now hidden is left out."""
-    fetched = {row.pk: row for row in _full_rows(session, search, [r for r in page if not r.whole])}
+    fetched whole by key; one whose item is gone or now hidden is left out. The
+    access filter is applied again: a read outside a transaction (PostgreSQL reads
+    commit per statement) may see an item whose policy changed since the candidates
+    were read, and must not show it."""
+    stmt = _whole_statement(search.shape.dialect, search.shape.scope)
+    params = {**search.params, _PKS.key: [row.pk for row in page if not row.whole]}
+    fetched = {row.pk: row for row in session.connection().execute(stmt, params).all()}
     return [row if row.whole else fetched[row.pk] for row in page if row.whole or row.pk in fetched]
 
 
