@@ -174,8 +174,8 @@ def start_server(database_url: str, log: Path, workers: int = 1) -> Server:
     env = {**os.environ, "SPACEPOOL_DATABASE_URL": database_url, "PYTHONPATH": python_path}
     command = [
         sys.executable,
-        "-c",
-        "import sys; from spacepool.cli import main; sys.argv[0] = 'spacepool'; main()",
+        "-m",
+        "spacepool.cli",
         "serve",
         "--host",
         "127.0.0.1",

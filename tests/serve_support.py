@@ -38,8 +38,8 @@ def launch_serve(
     port = free_port()
     command = [
         sys.executable,
-        "-c",
-        "import sys; from spacepool.cli import main; sys.argv[0] = 'spacepool'; main()",
+        "-m",
+        "spacepool.cli",
         "serve",
         "--host",
         "127.0.0.1",

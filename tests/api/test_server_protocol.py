@@ -146,8 +146,8 @@ def test_several_workers_on_a_port_in_use_give_one_clear_error(tmp_path: Path) -
         result = subprocess.run(
             [
                 sys.executable,
-                "-c",
-                "import sys; from spacepool.cli import main; sys.argv[0] = 'spacepool'; main()",
+                "-m",
+                "spacepool.cli",
                 "serve",
                 "--port",
                 str(port),

@@ -48,11 +48,16 @@ def key_cache(store: Store) -> KeyCache:
     return cache
 
 
-def authenticate_key(store: Store, key: str) -> Viewer:
-    """The viewer of ``key``, looked up in the database (blocks: call it off the
-    event loop)."""
-    with store.transaction(read_only=True) as session:
-        return authenticate(session, key)
+def viewer_for_key(store: Store, key: str) -> Viewer:
+    """The viewer of ``key``: from the store's key cache, else looked up in the
+    database (blocks: call it off the event loop) and remembered."""
+    cache = key_cache(store)
+    viewer = cache.get(key)
+    if viewer is None:
+        with store.transaction(read_only=True) as session:
+            viewer = authenticate(session, key)
+        cache.put(key, viewer)
+    return viewer
 
 
 async def current_viewer(
@@ -71,14 +76,13 @@ async def current_viewer(
         )
     else:
         store = store_of(request)
-        cache = key_cache(store)
         key = credentials.credentials
-        cached_viewer = cache.get(key)
-        if cached_viewer is None:
-            viewer = await run_in_threadpool(authenticate_key, store, key)
-            cache.put(key, viewer)
+        # Only a key not in the cache leaves the event loop.
+        remembered = key_cache(store).get(key)
+        if remembered is None:
+            viewer = await run_in_threadpool(viewer_for_key, store, key)
         else:
-            viewer = cached_viewer
+            viewer = remembered
     request.state.viewer = viewer
     return viewer
 

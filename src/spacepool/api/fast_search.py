@@ -31,7 +31,7 @@ from fastapi.security.utils import get_authorization_scheme_param
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from spacepool.api.auth import authenticate_key, key_cache, store_of
+from spacepool.api.auth import store_of, viewer_for_key
 from spacepool.catalog.access import Viewer
 from spacepool.errors import InputError
 
@@ -137,13 +137,7 @@ def _viewer(request: Request) -> Viewer | None:
     scheme, key = get_authorization_scheme_param(header)
     if scheme.lower() != "bearer" or not key:
         return None
-    store = store_of(request)
-    cache = key_cache(store)
-    viewer = cache.get(key)
-    if viewer is None:
-        viewer = authenticate_key(store, key)
-        cache.put(key, viewer)
-    return viewer
+    return viewer_for_key(store_of(request), key)
 
 
 def _answer(client: CoreClient, scope: Scope) -> bytes | None:

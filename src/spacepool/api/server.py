@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -71,17 +72,23 @@ def listening_socket(host: str, port: int, *, listen: bool = True) -> socket.soc
     return sock
 
 
+def _uvicorn_settings(access_log: bool) -> dict[str, Any]:
+    """What every server process runs: the app factory by its import string (worker
+    processes import it), the no-delay httptools protocol, uvloop."""
+    return {
+        "app": "spacepool.api:create_app",
+        "factory": True,
+        "http": NODELAY_HTTP,
+        "loop": LOOP,
+        "access_log": access_log,
+    }
+
+
 def _worker(host: str, port: int, access_log: bool) -> None:
     """One server process: its own listening socket, its own app and connections."""
     import uvicorn
 
-    config = uvicorn.Config(
-        "spacepool.api:create_app",
-        factory=True,
-        http=NODELAY_HTTP,
-        loop=LOOP,
-        access_log=access_log,
-    )
+    config = uvicorn.Config(**_uvicorn_settings(access_log))
     uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
 
 
@@ -98,16 +105,7 @@ def serve(host: str, port: int, *, workers: int = 1, access_log: bool = True) ->
     if workers > 1:
         upgrade_database()  # once here, so the workers do not race to upgrade the schema
     if workers == 1 or not hasattr(socket, "SO_REUSEPORT"):
-        uvicorn.run(
-            "spacepool.api:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            http=NODELAY_HTTP,
-            loop=LOOP,
-            access_log=access_log,
-        )
+        uvicorn.run(**_uvicorn_settings(access_log), host=host, port=port, workers=workers)
         return 0
     import multiprocessing
     import multiprocessing.connection
