@@ -1,5 +1,5 @@
 """How the API is served: Nagle's algorithm off on every connection, uvicorn's fast
-loop and parser, and several processes that each take a share of the connections."""
+loop and parser, and several processes that take the connections in turn."""
 
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ def _server_inode(client_port: int, server_port: int) -> int:
 
 
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="needs Linux's /proc")
-def test_several_workers_each_take_a_share_of_the_connections_and_stop_together(
+def test_several_workers_take_equal_shares_of_the_connections_and_stop_together(
     tmp_path: Path,
 ) -> None:
     process, port = launch_serve(
@@ -116,7 +116,7 @@ def test_several_workers_each_take_a_share_of_the_connections_and_stop_together(
             workers = [pid for pid in _children(process.pid) if _socket_inodes(pid)]
             time.sleep(0.1)
         connections = []
-        for _ in range(16):  # all 16 on one of 2 workers by chance: p = 2 * 2**-16
+        for _ in range(16):
             sock = socket.create_connection(("127.0.0.1", port))
             sock.sendall(b"GET /stac/_mgmt/ping HTTP/1.1\r\nHost: x\r\n\r\n")
             assert sock.recv(4096).startswith(b"HTTP/1.1 200")
@@ -127,8 +127,9 @@ def test_several_workers_each_take_a_share_of_the_connections_and_stop_together(
             for pid in workers:
                 if inode in _socket_inodes(pid):
                     owners[pid] += 1
-        assert len(owners) == 2 and sum(owners.values()) == 16, owners
-        assert min(owners.values()) >= 1, owners
+        # Handed over in turn: the same number each (a hash of the address pair had
+        # given 12/8 and 14/6 of 20).
+        assert sorted(owners.values()) == [8, 8], owners
         for sock in connections:
             sock.close()
     finally:

@@ -4,6 +4,8 @@ parser (uvicorn's "standard" set-up), Nagle's algorithm off on every connection.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import socket
 from typing import Any
 
@@ -48,27 +50,29 @@ def set_nodelay(transport: asyncio.BaseTransport) -> None:
 # uvicorn's own ``--workers`` shares one listening socket among its processes, and
 # whichever process wakes first accepts: 20 connections opened together all went
 # to one of two processes (measured with ``ss``), so one process did all the work
-# while the other idled. Here each process listens on its own socket with
-# SO_REUSEPORT, and the kernel spreads new connections over them.
+# while the other idled. Separate SO_REUSEPORT sockets per process fared better, but
+# the kernel spreads by a hash of the address pair, not by load: bench_store's 20
+# connections split 12/8 and 14/6. Here the main process accepts every connection
+# and hands it to the workers in turn over a Unix socket (SCM_RIGHTS); the workers
+# serve the connections they are given. Clients keep their connections (HTTP
+# keep-alive), so a hand-off costs once per connection, not per request.
 
-# Pending connections per listening socket (uvicorn's default).
+# Pending connections on the listening socket (uvicorn's default).
 BACKLOG = 2048
 
 
-def listening_socket(host: str, port: int, *, listen: bool = True) -> socket.socket:
-    """A TCP socket bound to ``host:port`` with SO_REUSEPORT (several processes may
-    bind the same port; the kernel spreads connections over those that listen)."""
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port``; :class:`InputError` when the address
+    cannot be taken (in use, not this machine's)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
-        if listen:
-            sock.listen(BACKLOG)
-    except BaseException:
+        sock.listen(BACKLOG)
+    except OSError as exc:
         sock.close()
-        raise
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     return sock
 
 
@@ -84,43 +88,90 @@ def _uvicorn_settings(access_log: bool) -> dict[str, Any]:
     }
 
 
-def _worker(host: str, port: int, access_log: bool) -> None:
-    """One server process: its own listening socket, its own app and connections."""
-    import uvicorn
+class _HandedServer:
+    """A uvicorn server with no listening socket of its own: it serves the
+    connections whose descriptors arrive on ``channel`` (one byte and one
+    descriptor per connection), and stops when the channel closes (the main
+    process is gone)."""
 
-    config = uvicorn.Config(**_uvicorn_settings(access_log))
-    uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
+    def __init__(self, channel: socket.socket, access_log: bool) -> None:
+        import uvicorn
+
+        self.channel = channel
+        self.config = uvicorn.Config(**_uvicorn_settings(access_log))
+        server = self.server = uvicorn.Server(self.config)
+        startup = server.startup
+
+        async def startup_and_receive(sockets: list[socket.socket] | None = None) -> None:
+            await startup(sockets=[])  # the app's lifespan; no listener
+            asyncio.get_running_loop().add_reader(channel.fileno(), self._receive)
+
+        server.startup = startup_and_receive  # type: ignore[method-assign]
+
+    def run(self) -> None:
+        self.server.run(sockets=[])
+
+    def _protocol(self) -> asyncio.Protocol:
+        # What uvicorn's startup makes for each connection of its own listeners.
+        server = self.server
+        return self.config.http_protocol_class(  # type: ignore[call-arg]
+            config=self.config, server_state=server.server_state, app_state=server.lifespan.state
+        )
+
+    def _receive(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            data, fds, _flags, _address = socket.recv_fds(self.channel, 1, 1)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data, fds = b"", []
+        if not data:  # the main process is gone: stop as on SIGTERM
+            loop.remove_reader(self.channel.fileno())
+            self.server.should_exit = True
+        for fd in fds:
+            sock = socket.socket(fileno=fd)
+            sock.setblocking(False)
+            task = loop.create_task(loop.connect_accepted_socket(self._protocol, sock))
+            task.add_done_callback(functools.partial(_close_on_failure, sock))
+
+
+def _close_on_failure(sock: socket.socket, task: asyncio.Task[Any]) -> None:
+    if task.cancelled() or task.exception() is not None:
+        sock.close()
+
+
+def _worker(channel: socket.socket, access_log: bool) -> None:
+    """One server process: its own app, serving the connections handed to it."""
+    channel.setblocking(False)
+    _HandedServer(channel, access_log).run()
 
 
 def serve(host: str, port: int, *, workers: int = 1, access_log: bool = True) -> int:
     """Serve the API on ``host:port`` until interrupted; returns the exit status.
 
-    One worker: uvicorn in this process. Several: migrate the database once, then
-    start ``workers`` processes that each listen on ``host:port`` (SO_REUSEPORT);
-    stop them all on SIGINT/SIGTERM, or when one of them ends (status 1)."""
+    One worker: uvicorn in this process. Several: migrate the database once, start
+    ``workers`` processes, accept every connection here and hand them to the
+    workers in turn; stop them all on SIGINT/SIGTERM, or when one of them ends
+    (status 1)."""
     import uvicorn
 
     from spacepool.store.db import upgrade_database
 
-    if workers > 1:
-        upgrade_database()  # once here, so the workers do not race to upgrade the schema
-    if workers == 1 or not hasattr(socket, "SO_REUSEPORT"):
+    if workers == 1 or not hasattr(socket, "send_fds"):
         uvicorn.run(**_uvicorn_settings(access_log), host=host, port=port, workers=workers)
         return 0
     import multiprocessing
-    import multiprocessing.connection
+    import selectors
     import signal
 
-    # Held (bound, not listening) while the workers run: a port in use fails here,
-    # with one clear error, before any worker starts.
-    try:
-        reservation = listening_socket(host, port, listen=False)
-    except OSError as exc:
-        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    upgrade_database()  # once here, so the workers do not race to upgrade the schema
+    listener = listening_socket(host, port)  # a port in use fails here, before any worker
     context = multiprocessing.get_context("spawn")
+    channels = [socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(workers)]
     processes = [
-        context.Process(target=_worker, args=(host, port, access_log), name=f"worker-{n}")
-        for n in range(workers)
+        context.Process(target=_worker, args=(theirs, access_log), name=f"worker-{n}")
+        for n, (_ours, theirs) in enumerate(channels)
     ]
     stopping = False
 
@@ -129,12 +180,23 @@ def serve(host: str, port: int, *, workers: int = 1, access_log: bool = True) ->
         stopping = True
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    selector = selectors.DefaultSelector()
     try:
         for process in processes:
             process.start()
+        for _ours, theirs in channels:
+            theirs.close()
+        listener.setblocking(False)
+        selector.register(listener, selectors.EVENT_READ)
+        for process in processes:
+            selector.register(process.sentinel, selectors.EVENT_READ)
+        turn = 0
         while not stopping and all(process.is_alive() for process in processes):
-            multiprocessing.connection.wait([p.sentinel for p in processes], timeout=0.5)
+            if any(key.fileobj is listener for key, _ in selector.select(timeout=0.5)):
+                turn = _hand_over(listener, [ours for ours, _theirs in channels], turn)
     finally:
+        selector.close()
+        listener.close()
         for process in processes:
             if process.is_alive():
                 process.terminate()  # uvicorn shuts down gracefully on SIGTERM
@@ -143,7 +205,25 @@ def serve(host: str, port: int, *, workers: int = 1, access_log: bool = True) ->
             if process.is_alive():
                 process.kill()
                 process.join()
+        for ours, _theirs in channels:
+            ours.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        reservation.close()
     return 0 if stopping else 1
+
+
+def _hand_over(listener: socket.socket, channels: list[socket.socket], turn: int) -> int:
+    """Accept every pending connection and send each to the next worker's channel,
+    starting with ``channels[turn]``; returns the next turn. A connection that
+    cannot be handed over (its worker is gone) is closed."""
+    while True:
+        try:
+            connection, _address = listener.accept()
+        except (BlockingIOError, InterruptedError):
+            return turn
+        except OSError:  # out of descriptors, say: the rest wait in the backlog
+            return turn
+        # A worker that is gone: the serve loop sees it and stops.
+        with connection, contextlib.suppress(OSError):
+            socket.send_fds(channels[turn], [b"c"], [connection.fileno()])
+        turn = (turn + 1) % len(channels)
