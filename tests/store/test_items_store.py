@@ -23,7 +23,7 @@ from spacepool.store.audit import list_reads, record_reads
 from spacepool.store.collections import create_collection, delete_collection
 from spacepool.store.items import create_item, delete_item, get_item, update_item
 from spacepool.store.keys import authenticate, create_api_key
-from spacepool.store.models import ApiKey, Item, ItemShare
+from spacepool.store.models import ApiKey, AuditRead, Item, ItemShare
 from spacepool.store.partners import add_partner
 
 ESA = Viewer.partner("esa")
@@ -184,3 +184,33 @@ def test_reads_of_non_public_items_are_audited_for_their_owner(store: Store) -> 
         }
     ]
     assert nasa_reads == []
+
+
+def test_the_reads_of_one_page_are_logged_each_with_the_key_and_endpoint(store: Store) -> None:
+    # One statement for the page on PostgreSQL (arrays of the item fields), one
+    # parameter set per record on SQLite: the same records either way.
+    with store.transaction() as session:
+        for n, access in enumerate(["consortium", "owner", "open", "consortium", "consortium"]):
+            create_item(session, _new(item_doc(f"i{n}", access=access)), ESA, now=NOW)
+    admin = Viewer.admin(key_id=7)
+    reader = Viewer.partner("nasa", key_id=3)
+    with store.transaction() as session:
+        items = [get_item(session, admin, NOW, "eo", f"i{n}") for n in range(5)]
+        assert record_reads(session, reader, items, now=NOW, endpoint="search") == 4
+        assert record_reads(session, admin, items[1:2], now=NOW, endpoint="item") == 1
+        assert record_reads(session, reader, [], now=NOW, endpoint="search") == 0
+    with store.transaction() as session:
+        rows = session.execute(
+            select(
+                AuditRead.viewer, AuditRead.api_key_id, AuditRead.item_id, AuditRead.endpoint
+            ).order_by(AuditRead.id)
+        ).all()
+        reads = list_reads(session, ESA, limit=10)
+    assert [tuple(row) for row in rows] == [
+        ("nasa", 3, "i0", "search"),
+        ("nasa", 3, "i1", "search"),
+        ("nasa", 3, "i3", "search"),
+        ("nasa", 3, "i4", "search"),
+        (admin.label, 7, "i1", "item"),
+    ]
+    assert {read.at for read in reads} == {NOW} and len(reads) == 5
