@@ -78,7 +78,17 @@ def make_engine(url: str) -> Engine:
     # the disconnect and discards every pooled connection of that age, so only the
     # requests in flight at that moment fail ("Dealing with Disconnects",
     # optimistic handling, in SQLAlchemy's pooling documentation).
-    return create_engine(url, pool_size=POSTGRES_POOL_SIZE, max_overflow=POSTGRES_MAX_OVERFLOW)
+    # Sessions in UTC: psycopg then gives timestamptz values with the tzinfo
+    # datetime.UTC itself, which UTCDateTime passes through as they are (another
+    # zone, even "Etc/UTC", costs a conversion per value read). Options the URL
+    # sets itself are left to it.
+    connect_args = {} if "options" in parsed.query else {"options": "-c timezone=UTC"}
+    return create_engine(
+        url,
+        pool_size=POSTGRES_POOL_SIZE,
+        max_overflow=POSTGRES_MAX_OVERFLOW,
+        connect_args=connect_args,
+    )
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -55,6 +55,7 @@ from spacepool.store.collections import get_collection
 from spacepool.store.cql2 import ItemFilter
 from spacepool.store.models import Item, ItemShare
 from spacepool.store.partners import get_partner, require_partners
+from spacepool.store.prepared import fetch_all
 from spacepool.store.types import UTCDateTime
 
 # Rows fetched per round while filtering candidates by exact geometry.
@@ -593,7 +594,11 @@ def _matching_rows(
     params[_WHOLE.key] = want
     first_round = True
     while len(found) < want:
-        rows = connection.execute(_statement(search, exact, cursor is not None), params).all()
+        stmt = _statement(search, exact, cursor is not None)
+        if search.filtered:  # a statement of this search alone
+            rows: Sequence[Any] = connection.execute(stmt, params).all()
+        else:  # a statement of the query's shape, reused (see spacepool.store.prepared)
+            rows = fetch_all(connection, stmt, params)
         keep = _keep(rows, query) if exact else np.ones(len(rows), dtype=bool)
         if scan is not None and first_round and cursor is None and len(rows) < batch:
             scan.exhausted = True
