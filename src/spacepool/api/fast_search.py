@@ -57,13 +57,15 @@ _LIMIT_DIGITS: Final = 6
 # app.state attribute that turns the fast path off (the tests compare both paths).
 ENABLED_STATE: Final = "search_fast_path"
 # Searches answered at once per process; the others wait their turn in order. A
-# search is mostly Python holding the GIL (some 3 ms) and a shorter wait on the
-# database, so a few threads keep the CPU busy and more only contend for the GIL:
-# bench_store, PostgreSQL, 1,000,000 items, 2 processes, 20 clients, back to back
-# twice each: 3 threads gave p99 86-94 ms anonymous and 98-106 ms partner at
-# 382-406 and 299-317 searches/s; the shared pool (40 threads) 141-149 and
-# 361-367 ms at 292-340 and 256-258/s. Other routes keep the shared pool.
-SEARCH_THREADS: Final = 3
+# search is mostly Python holding the GIL (2-3 ms) and a shorter wait on the
+# database. One thread: the other process and PostgreSQL use the CPU during that
+# wait, and more threads per process only contend for the GIL. bench_store,
+# PostgreSQL, 1,000,000 items, 2 processes, 20 clients, interleaved runs (3, 1, 3,
+# 1 threads): p99 92, 70, 122, 83 ms anonymous at 382, 439, 305, 403 searches/s;
+# 105, 88, 119, 94 ms partner at 313, 331, 302, 300/s. (Against the shared pool
+# of 40 threads, 3 had been better: 86-94 against 141-149 ms.) Other routes keep
+# the shared pool.
+SEARCH_THREADS: Final = 1
 
 
 class SearchFastPath:

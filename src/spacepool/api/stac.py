@@ -390,7 +390,9 @@ class CoreClient(BaseCoreClient):
         def link(token: str) -> dict[str, Any]:
             params = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
             params.append(("token", token))
-            href = str(request.url.replace(query=urlencode(params)))
+            # The request's URL with the new query (an HTTP request URL has no
+            # fragment); cheaper than URL.replace, which splits and joins it again.
+            href = f"{str(request.url).partition('?')[0]}?{urlencode(params)}"
             return {"rel": "next", "type": "application/geo+json", "method": "GET", "href": href}
 
         return link
