@@ -165,3 +165,26 @@ def test_several_workers_on_a_port_in_use_give_one_clear_error(tmp_path: Path) -
     assert result.stderr.strip() == (
         f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
     )
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="needs Linux's /proc")
+def test_workers_stop_when_the_main_process_is_killed(tmp_path: Path) -> None:
+    process, _port = launch_serve(
+        f"sqlite:///{tmp_path / 'api.sqlite'}",
+        tmp_path / "serve.log",
+        options=["--workers", "2", "--no-access-log"],
+    )
+    try:
+        workers: list[int] = []
+        deadline = time.monotonic() + 30
+        while len(workers) < 2 and time.monotonic() < deadline:
+            workers = [pid for pid in _children(process.pid) if _socket_inodes(pid)]
+            time.sleep(0.1)
+        assert len(workers) == 2
+    finally:
+        process.kill()  # no chance to stop the workers: they see their channel close
+        process.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
