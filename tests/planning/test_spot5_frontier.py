@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import itertools
 import random
+import sys
+from typing import Any
 
 import pytest
 
+import spacepool.planning.spot5 as spot5_solver
 from spacepool.planning.spot5 import _fewest_units, parse_spot5, solve_spot5
 from spacepool.planning.spot5_check import check_spot5
 from spacepool.planning.spot5_format import RECORDER_UNIT, Spot5Instance, capacity_terms
@@ -23,6 +26,7 @@ from spacepool.planning.spot5_model import (
     Solved,
     component_frontier,
     max_plus,
+    run_cpsat,
 )
 
 
@@ -165,3 +169,34 @@ def test_fewest_units_keeps_the_high_optimum_and_uses_the_fewest_units() -> None
     assert sum(instance.photo(p).weight // 1000 for p in result.selected) == 3
     assert sum(use.get((p, v), 0) for p, v in result.selected.items()) == 3
     assert check_spot5(instance, result.selected) == []
+
+
+# Instances whose optimum holds a high photo (seeds 2 and 5 take only low ones).
+@pytest.mark.parametrize("seed", [0, 1, 3, 4, 6, 7])
+def test_an_unproven_stage_one_is_made_up_by_stage_two(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stage 1 (the high photos alone) ends without proof and without the high optimum
+    # (here: with nothing); stage 2 then maximises the whole weight and still finds
+    # the optimum, which a stage 2 that kept the high part as given and maximised
+    # only the low part would miss.
+    instance = random_instance(seed, 6)
+    optimum = brute_force(instance, ConflictGraph(instance).components(), 6)[-1]
+    assert optimum >= 1000  # a high photo is in the optimum
+    stage_one_calls = []
+
+    def run(model: Any, extract: Any, *args: Any, **kwargs: Any) -> Any:
+        if sys._getframe(1).f_code.co_name == "_solve_coupled" and not stage_one_calls:
+            stage_one_calls.append(kwargs["trivial"])
+            return Solved("FEASIBLE", 0, kwargs["trivial"], {}), None
+        return run_cpsat(model, extract, *args, **kwargs)
+
+    monkeypatch.setattr(spot5_solver, "run_cpsat", run)
+    result = solve_spot5(instance, time_limit_s=20.0)
+    assert stage_one_calls  # the coupled stage ran
+    assert result.value == optimum
+    # Stage 1 was not proven: the bound is its bound plus every low weight, and the
+    # result is proven only where that happens to meet the value.
+    assert result.bound >= optimum
+    assert result.status == ("OPTIMAL" if result.bound == optimum else "FEASIBLE")
+    assert check_spot5(instance, result.selected, claimed_value=result.value) == []
