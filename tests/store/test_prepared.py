@@ -8,9 +8,11 @@ from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import shapely
-from sqlalchemy import event, select
+from sqlalchemy import event, func, literal_column, select
+from sqlalchemy.exc import DBAPIError
 
 from conftest import fresh_database
 from datastore_factory import NOW, collection_doc, item_doc
@@ -135,3 +137,39 @@ def test_statements_go_through_execute_while_someone_listens(store: Store) -> No
         == [tuple(r) for r in quiet]
         == [("i000",), ("i004",), ("i008",)]
     )
+
+
+# A statement PostgreSQL refuses at execution: a division by zero in every row.
+_FAILING = select((Item.pk / literal_column("0")).label("x")).order_by(Item.pk).limit(1)
+
+
+def test_a_refused_read_raises_sqlalchemys_error_as_execute_would(store: Store) -> None:
+    with pytest.raises(DBAPIError) as failure, store.transaction(read_only=True) as session:
+        fetch_all(session.connection(), _FAILING, {})
+    assert isinstance(failure.value.orig, psycopg.errors.DivisionByZero)
+    # The connection went back to the pool unharmed.
+    with store.transaction(read_only=True) as session:
+        assert fetch_all(session.connection(), select(func.count()).select_from(Item), {})
+
+
+def test_a_refused_statement_in_a_transaction_reports_its_own_error(store: Store) -> None:
+    with pytest.raises(DBAPIError) as failure, store.transaction() as session:
+        fetch_all(session.connection(), _FAILING, {})
+    assert isinstance(failure.value.orig, psycopg.errors.DivisionByZero)
+    assert "division by zero" in str(failure.value)
+
+
+@pytest.mark.parametrize("read_only", [True, False], ids=["read", "write"])
+def test_a_lost_connection_is_invalidated_and_the_next_one_works(
+    store: Store, read_only: bool
+) -> None:
+    count = select(func.count()).select_from(Item)
+    with pytest.raises(DBAPIError) as failure, store.transaction(read_only=read_only) as session:
+        connection = session.connection()
+        backend = connection.exec_driver_sql("select pg_backend_pid()").scalar()
+        with store.engine.connect() as other:
+            other.exec_driver_sql(f"select pg_terminate_backend({backend})")
+        fetch_all(connection, count, {})
+    assert failure.value.connection_invalidated
+    with store.transaction(read_only=read_only) as session:
+        assert fetch_all(session.connection(), count, {})[0][0] == 60

@@ -16,6 +16,8 @@ insert), and only for
 statements without "expanding" ``IN`` parameters, whose SQL depends on the number
 of values, and only when nothing watches SQLAlchemy's statements (echo, cursor
 events). :func:`fetch_all` falls back to ``Connection.execute`` for the rest.
+A statement the driver refuses ends as it would through execute: the same
+SQLAlchemy exception, a lost connection invalidated (:func:`_after_failure`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Insert, Select
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 
 Processor = Callable[[Any], Any]
 Statement = Select[Any] | Insert
@@ -56,8 +59,12 @@ class Prepared:
             params[name] = value if process is None or value is None else process(value)
         driver = connection.connection.driver_connection
         assert driver is not None
+        dbapi = connection.dialect.loaded_dbapi
         with driver.cursor() as cursor:
-            cursor.execute(self.sql, params, prepare=True)
+            try:
+                cursor.execute(self.sql, params, prepare=True)
+            except dbapi.Error as exc:
+                raise _Failed(exc, self.sql, params, bool(driver.autocommit)) from exc
             yield cursor
 
     def run(self, connection: Connection, values: Mapping[str, Any]) -> None:
@@ -131,13 +138,48 @@ def _driver_path(connection: Connection, statement: Statement) -> Prepared | Non
     return _prepared(statement, dialect)
 
 
+class _Failed(Exception):
+    """The driver refused a statement (see :func:`_after_failure`)."""
+
+    def __init__(self, error: Any, sql: str, params: Any, autocommit: bool) -> None:
+        super().__init__(str(error))
+        self.error, self.sql, self.params, self.autocommit = error, sql, params, autocommit
+
+
+def _after_failure(connection: Connection, failed: _Failed) -> None:
+    """What follows a driver error, so that callers see what SQLAlchemy's execute
+    would have shown them. Outside a transaction (the reads' autocommit), nothing
+    is spoiled: the caller runs the statement again through execute, which meets
+    the same error and handles it its own way (a lost connection invalidates the
+    pool's connections of its age). Inside one, the transaction is aborted and a
+    second try would only report that: the error is raised as SQLAlchemy's
+    (``DBAPIError.instance``), and a lost connection is invalidated."""
+    if failed.autocommit:
+        return
+    dialect = connection.dialect
+    lost = dialect.is_disconnect(failed.error, connection.connection.dbapi_connection, None)
+    if lost:
+        connection.invalidate(failed.error)
+    raise DBAPIError.instance(
+        failed.sql,
+        failed.params,
+        failed.error,
+        dialect.loaded_dbapi.Error,
+        connection_invalidated=lost,
+        dialect=dialect,
+    ) from failed.error
+
+
 def execute(connection: Connection, statement: Statement, values: Mapping[str, Any]) -> None:
     """Run ``statement`` (built once and reused; no rows wanted) with ``values``."""
     prepared = _driver_path(connection, statement)
-    if prepared is None:
-        connection.execute(statement, dict(values))
-    else:
-        prepared.run(connection, values)
+    if prepared is not None:
+        try:
+            prepared.run(connection, values)
+            return
+        except _Failed as failed:
+            _after_failure(connection, failed)
+    connection.execute(statement, dict(values))
 
 
 def fetch_all(
@@ -146,6 +188,9 @@ def fetch_all(
     """All rows of ``statement`` (built once and reused: it is a cache key) with
     ``values``: through :class:`Prepared` on PostgreSQL, else ``execute``."""
     prepared = _driver_path(connection, statement)
-    if prepared is None:
-        return connection.execute(statement, dict(values)).all()
-    return prepared.fetch_all(connection, values)
+    if prepared is not None:
+        try:
+            return prepared.fetch_all(connection, values)
+        except _Failed as failed:
+            _after_failure(connection, failed)
+    return connection.execute(statement, dict(values)).all()
