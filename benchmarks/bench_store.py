@@ -515,7 +515,7 @@ def explain(database_url: str, viewer: Viewer) -> str:
     """PostgreSQL's plan (EXPLAIN ANALYZE) of one page query and one count query."""
     import shapely
 
-    from spacepool.store.items import SPATIAL_BATCH_ROWS, ItemQuery, _search, _statement
+    from spacepool.store.search import SPATIAL_BATCH_ROWS, ItemQuery, _search, _statement
 
     query = ItemQuery(
         area=shapely.box(10.0, 20.0, 10.0 + BOX_DEG, 20.0 + BOX_DEG),

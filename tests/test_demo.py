@@ -113,7 +113,7 @@ def test_the_charge_adds_up_to_the_value_delivered(demo: tuple) -> None:
 def test_demo_products_are_in_the_embedded_catalogue(demo: tuple) -> None:
     from spacepool.catalog.access import Viewer
     from spacepool.store import Store
-    from spacepool.store.items import ItemQuery, search_items
+    from spacepool.store.search import ItemQuery, search_items
 
     _, out, summary = demo
     store = Store(f"sqlite:///{out / 'spacepool.sqlite'}")

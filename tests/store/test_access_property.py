@@ -24,9 +24,10 @@ from spacepool.catalog.items import parse_item
 from spacepool.errors import NotFoundError
 from spacepool.store import Store
 from spacepool.store.collections import create_collection
-from spacepool.store.items import ItemQuery, count_items, create_item, get_item, search_items
+from spacepool.store.items import create_item, get_item
 from spacepool.store.models import Item
 from spacepool.store.partners import add_partner
+from spacepool.store.search import ItemQuery, count_items, search_items
 
 PARTNERS = ["p0", "p1", "p2", "p3"]
 COLLECTIONS = ["c0", "c1"]

@@ -20,10 +20,11 @@ from spacepool.catalog.items import item_document, parse_item
 from spacepool.errors import AuthenticationError
 from spacepool.store import Store
 from spacepool.store.collections import create_collection
-from spacepool.store.items import ItemQuery, create_items, get_item, search_items
+from spacepool.store.items import create_items, get_item
 from spacepool.store.keys import KeyCache, authenticate, create_api_key
 from spacepool.store.models import ApiKey
 from spacepool.store.partners import add_partner
+from spacepool.store.search import ItemQuery, search_items
 
 PARTNERS = ("esa", "nasa", "jaxa")
 POLICIES = [policy.value for policy in AccessPolicy]

@@ -32,9 +32,10 @@ from spacepool.store.cql2 import (
     compile_filter,
     queryables_document,
 )
-from spacepool.store.items import ItemQuery, create_items, search_items
+from spacepool.store.items import create_items
 from spacepool.store.models import Item
 from spacepool.store.partners import add_partner
+from spacepool.store.search import ItemQuery, search_items
 
 ADMIN = Viewer.admin()
 

@@ -10,15 +10,16 @@ from datetime import timedelta
 import pytest
 import shapely
 
-import spacepool.store.items as items_module
+import spacepool.store.search as search_module
 from datastore_factory import NOW, collection_doc, item_doc
 from spacepool.catalog.access import Viewer, can_view
 from spacepool.catalog.items import parse_item
 from spacepool.store import Store
 from spacepool.store.collections import create_collection
 from spacepool.store.cql2 import compile_filter
-from spacepool.store.items import ItemQuery, create_items, search_items
+from spacepool.store.items import create_items
 from spacepool.store.partners import add_partner
+from spacepool.store.search import ItemQuery, search_items
 
 GRID_LON_DEG = [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
 GRID_LAT_DEG = [0.0, 2.0, 4.0, 6.0, 8.0]
@@ -78,7 +79,7 @@ def _expected(store: Store, viewer: Viewer) -> set[str]:
 def test_filtered_pages_hold_exactly_the_visible_matches(
     store: Store, monkeypatch: pytest.MonkeyPatch, batch_rows: int, limit: int, label: str
 ) -> None:
-    monkeypatch.setattr(items_module, "SPATIAL_BATCH_ROWS", batch_rows)
+    monkeypatch.setattr(search_module, "SPATIAL_BATCH_ROWS", batch_rows)
     viewer = {
         "anonymous": Viewer.anonymous(),
         "esa": Viewer.partner("esa"),

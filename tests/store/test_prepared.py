@@ -20,17 +20,11 @@ from spacepool.catalog.access import Viewer
 from spacepool.catalog.items import parse_item
 from spacepool.store import Store
 from spacepool.store.collections import create_collection
-from spacepool.store.items import (
-    SPATIAL_BATCH_ROWS,
-    ItemQuery,
-    SortKey,
-    _search,
-    _statement,
-    create_items,
-)
+from spacepool.store.items import create_items
 from spacepool.store.models import Item
 from spacepool.store.partners import add_partner
 from spacepool.store.prepared import fetch_all, prepare
+from spacepool.store.search import SPATIAL_BATCH_ROWS, ItemQuery, SortKey, _search, _statement
 
 PARTNERS = ("esa", "nasa", "jaxa")
 VIEWERS = [Viewer.anonymous(), Viewer.partner("nasa"), Viewer.partner("esa"), Viewer.admin()]

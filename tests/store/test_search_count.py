@@ -11,14 +11,15 @@ import pytest
 import shapely
 from sqlalchemy import event
 
-import spacepool.store.items as items_module
+import spacepool.store.search as search_module
 from datastore_factory import NOW, collection_doc, item_doc
 from spacepool.catalog.access import Viewer
 from spacepool.catalog.items import parse_item
 from spacepool.store import Store
 from spacepool.store.collections import create_collection
-from spacepool.store.items import ItemQuery, create_items, search_items
+from spacepool.store.items import create_items
 from spacepool.store.partners import add_partner
+from spacepool.store.search import ItemQuery, search_items
 
 ESA = Viewer.partner("esa")
 # Points on a 6 x 5 grid of 2-degree steps from (0, 0); the triangle below holds
@@ -60,7 +61,7 @@ def test_every_page_reports_the_exact_match_count(
     store: Store, monkeypatch: pytest.MonkeyPatch, batch_rows: int, limit: int
 ) -> None:
     assert IN_TRIANGLE == 15  # 6 + 5 + 4 grid points (lat 0 .. 8, 0 .. 6, ...) in the corner
-    monkeypatch.setattr(items_module, "SPATIAL_BATCH_ROWS", batch_rows)
+    monkeypatch.setattr(search_module, "SPATIAL_BATCH_ROWS", batch_rows)
     after = None
     seen: list[str] = []
     for _ in range(IN_TRIANGLE + 1):

@@ -16,17 +16,9 @@ from spacepool.catalog.access import Viewer
 from spacepool.catalog.items import parse_item
 from spacepool.store import Store
 from spacepool.store.collections import create_collection
-from spacepool.store.items import (
-    ItemQuery,
-    _shape_of,
-    _sqlite_filters,
-    create_item,
-    create_items,
-    delete_item,
-    search_items,
-    update_item,
-)
+from spacepool.store.items import create_item, create_items, delete_item, update_item
 from spacepool.store.partners import add_partner
+from spacepool.store.search import ItemQuery, _shape_of, _sqlite_filters, search_items
 
 ESA = Viewer.partner("esa")
 

@@ -73,17 +73,9 @@ from spacepool.store.collections import (
     list_collections,
     update_collection,
 )
-from spacepool.store.items import (
-    ItemPage,
-    ItemQuery,
-    SortKey,
-    create_items,
-    delete_item,
-    get_item,
-    search_items,
-    update_item,
-)
+from spacepool.store.items import create_items, delete_item, get_item, update_item
 from spacepool.store.models import Collection
+from spacepool.store.search import ItemPage, ItemQuery, SortKey, search_items
 
 # Page size: STAC API item-search declares minimum 1, maximum 10000, default 10, and
 # says a larger value must be answered with the maximum, not an error (the `limit`

@@ -51,7 +51,7 @@ def visible_items_for(
     """:func:`visible_items` for a viewer of ``scope`` whose partner id is
     ``partner`` (unused unless ``scope`` is "partner"). ``now`` and ``partner`` may
     be bound parameters: a statement built once then serves every viewer of the
-    scope (:mod:`spacepool.store.items` keeps such statements)."""
+    scope (:mod:`spacepool.store.search` keeps such statements)."""
     if scope == "admin":
         return true()
     if scope == "public":

@@ -40,9 +40,10 @@ from spacepool.store.activation_models import (
     OutboxEntry,
 )
 from spacepool.store.collections import create_collection
-from spacepool.store.items import ItemQuery, create_item, search_items
+from spacepool.store.items import create_item
 from spacepool.store.models import Collection
 from spacepool.store.paging import page_rows
+from spacepool.store.search import ItemQuery, search_items
 
 if TYPE_CHECKING:
     from spacepool.consortium import Consortium

@@ -1,5 +1,5 @@
 """STAC collections. Collections are catalogue metadata, public to every viewer;
-what they contain is filtered item by item (:mod:`spacepool.store.items`)."""
+what they contain is filtered item by item (:mod:`spacepool.store.search`)."""
 
 from __future__ import annotations
 

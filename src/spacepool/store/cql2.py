@@ -5,7 +5,7 @@ parses either into CQL2 JSON, which :func:`compile_filter` translates into an
 :class:`ItemFilter`: an SQL condition on :class:`~spacepool.store.models.Item`
 that runs unchanged on SQLite and PostgreSQL, plus the exact spatial tests that
 SQL without a spatial extension cannot do. Those work like the ``intersects``
-search parameter (:mod:`spacepool.store.items`): the SQL condition holds the
+search parameter (:mod:`spacepool.store.search`): the SQL condition holds the
 bounding-box prefilter, and the rows it lets through are tested with shapely.
 The caller ANDs the condition with the access filter in the same query, so a
 filter never reaches items the viewer may not see.

@@ -116,7 +116,7 @@ class Item(Base):
         Index("ix_items_owner_id", "owner_id"),
         Index("ix_items_embargo_until", "embargo_until"),
         # PostgreSQL only (revision 0004): GiST over the footprint's box and the time
-        # range, the expressions of spacepool.store.items' search conditions.
+        # range, the expressions of spacepool.store.search's conditions.
         Index(
             "ix_items_search",
             text("box(point(minx, miny), point(maxx, maxy))"),

@@ -11,7 +11,7 @@ passes the caller's values to the driver (psycopg, which prepares the statement 
 the server after a few calls) and builds plain named tuples.
 
 Only for PostgreSQL, only for statements built once and reused (the search's
-statements per query shape, see :mod:`spacepool.store.items`; the audit record
+statements per query shape, see :mod:`spacepool.store.search`; the audit record
 insert), and only for
 statements without "expanding" ``IN`` parameters, whose SQL depends on the number
 of values, and only when nothing watches SQLAlchemy's statements (echo, cursor

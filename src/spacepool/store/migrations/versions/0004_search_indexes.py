@@ -22,7 +22,7 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-# The expressions spacepool.store.items puts in its search conditions; PostgreSQL
+# The expressions spacepool.store.search puts in its search conditions; PostgreSQL
 # uses an expression index only for the same expressions.
 BOX = "box(point(minx, miny), point(maxx, maxy))"
 SPAN = "tstzrange(datetime_start, datetime_end, '[]')"

@@ -1,0 +1,670 @@
+"""Item search: the access-filtered, paged reads of the catalogue.
+
+Every search puts the access filter (:func:`spacepool.store.access.visible_items_for`)
+in its ``WHERE`` clause, first; filters, the spatial test, counting and the paging key
+all work on that filtered set.
+
+Order: newest first, by ``(datetime_start, collection_id, item_id)`` descending.
+The paging key is that triple of the last item returned, so it names only an item
+the viewer has seen, and never a row number (which would tell how many hidden
+items exist).
+
+A search's SQL depends on its shape (which filters, how many boxes, the viewer's
+scope), not on its values: statements are built once per shape with bound
+parameters and run through :mod:`spacepool.store.prepared`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import orjson
+import shapely
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    String,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    column,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    table,
+)
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session
+
+from spacepool.catalog.access import AccessPolicy, ItemAccess, Viewer
+from spacepool.catalog.items import StoredItem
+from spacepool.errors import InputError
+from spacepool.store.access import ViewerScope, viewer_scope, visible_items_for
+from spacepool.store.cql2 import ItemFilter
+from spacepool.store.models import Item, ItemShare
+from spacepool.store.prepared import fetch_all
+from spacepool.store.types import UTCDateTime
+
+# Rows fetched per round while filtering candidates by exact geometry.
+SPATIAL_BATCH_ROWS = 500
+# A query geometry with more parts than this is prefiltered by its overall envelope.
+MAX_ENVELOPE_PARTS = 64
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """Position in the result order: the last item of a page."""
+
+    datetime_start: datetime
+    collection: str
+    item_id: str
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    """Search filters; ``None`` means no filter on that field.
+
+    ``area`` is a shapely geometry in longitude/latitude degrees (a bbox query
+    arrives as a box, or two boxes when it crosses the antimeridian); an item
+    matches when its geometry intersects it. ``start``/``end`` bound an interval
+    (either may be open) that the item's time range must overlap. ``filter`` is a
+    CQL2 filter (:mod:`spacepool.store.cql2`): its SQL condition joins the others
+    and its exact spatial tests join the ``area`` test.
+    """
+
+    collections: tuple[str, ...] | None = None
+    ids: tuple[str, ...] | None = None
+    area: BaseGeometry | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    limit: int = 10
+    after: SortKey | None = None
+    filter: ItemFilter | None = None
+
+
+@dataclass(frozen=True)
+class ItemPage:
+    """One page: its items, the key of the next page (``None`` on the last page) and
+    the number of items the viewer may see that match the filters."""
+
+    items: list[StoredItem]
+    next: SortKey | None
+    number_matched: int
+
+
+def _shares_text(dialect: str, pk: Any = Item.pk) -> ColumnElement[Any]:
+    """The partners an item is shared with, as the text of one JSON array per row (a
+    correlated aggregate on the item key ``pk``, so a page's items and their shares
+    come in one statement). PostgreSQL's ``json_agg`` gives NULL over no rows,
+    SQLite's ``json_group_array`` gives ``[]``."""
+    aggregate = func.json_agg if dialect == "postgresql" else func.json_group_array
+    return cast(
+        select(aggregate(ItemShare.partner_id)).where(ItemShare.item_pk == pk).scalar_subquery(),
+        Text,
+    ).label("shares")
+
+
+@functools.cache
+def _search_columns(dialect: str) -> tuple[Any, ...]:
+    """What a search fetches per candidate: the sort key, the geometry, and the rest
+    of the item with its JSON documents as text, so that only the rows that make
+    the page are decoded (:func:`_stored_text`). Built once per dialect (SQLAlchemy
+    expressions are immutable)."""
+    return (
+        Item.datetime_start,
+        Item.collection_id,
+        Item.item_id,
+        Item.geometry,
+        *(
+            cast(column, Text).label(column.key)
+            for column in (Item.properties, Item.assets, Item.links, Item.stac_extensions)
+        ),
+        Item.minx,
+        Item.miny,
+        Item.maxx,
+        Item.maxy,
+        Item.owner_id,
+        Item.access,
+        Item.embargo_until,
+        _shares_text(dialect),
+    )
+
+
+def _loads(text: str) -> Any:
+    """JSON text to Python: orjson, or the standard library's decoder for what orjson
+    refuses (integers beyond 64 bits, which a stored property may hold)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+def _stored_text(row: Row[Any]) -> StoredItem:
+    """A :class:`StoredItem` from a row of :func:`_search_columns`."""
+    return StoredItem(
+        id=row.item_id,
+        collection=row.collection_id,
+        geometry=_loads(row.geometry),
+        bbox=(row.minx, row.miny, row.maxx, row.maxy),
+        properties=_loads(row.properties),
+        access=ItemAccess(
+            owner=row.owner_id,
+            policy=AccessPolicy(row.access),
+            shared_with=frozenset(_loads(row.shares or "[]")),
+            embargo_until=row.embargo_until,
+        ),
+        assets=_loads(row.assets),
+        links=_loads(row.links),
+        stac_extensions=_loads(row.stac_extensions),
+    )
+
+
+def _key(row: Any) -> SortKey:
+    return SortKey(row.datetime_start, row.collection_id, row.item_id)
+
+
+_ORDER = (Item.datetime_start.desc(), Item.collection_id.desc(), Item.item_id.desc())
+
+
+def _envelopes(area: BaseGeometry) -> list[tuple[float, float, float, float]]:
+    parts = shapely.get_parts(area)
+    if 1 < len(parts) <= MAX_ENVELOPE_PARTS:
+        return [tuple(float(v) for v in part.bounds) for part in parts]  # type: ignore[misc]
+    return [tuple(float(v) for v in area.bounds)]  # type: ignore[list-item]
+
+
+# --- search statements -------------------------------------------------------------
+#
+# A search's SQL depends on the query's shape (which filters it has, how many boxes
+# its area makes, the viewer's kind), not on its values. Each shape's conditions
+# and statements are built once, with named bound parameters, and every search of
+# that shape only supplies the values (:func:`_search_params`): building the
+# expressions anew took about 1 ms a search, a quarter of its time in Python
+# (measured on bench_store's search). A CQL2 filter's condition carries its own
+# values; statements with one are built per search.
+
+
+def _param(name: str, type_: Any) -> BindParameter[Any]:
+    return bindparam(f"sp_{name}", type_=type_)
+
+
+_NOW = _param("now", UTCDateTime())
+_PARTNER = _param("partner", String())
+_START = _param("start", UTCDateTime())
+_END = _param("end", UTCDateTime())
+_COLLECTIONS: BindParameter[Any] = bindparam("sp_collections", expanding=True)
+_IDS: BindParameter[Any] = bindparam("sp_ids", expanding=True)
+_LIMIT = _param("limit", Integer())
+_PKS: BindParameter[Any] = bindparam("sp_pks", expanding=True)
+_WHOLE = _param("whole", Integer())
+_AFTER_TIME = _param("after_time", UTCDateTime())
+_AFTER_COLLECTION = _param("after_collection", String())
+_AFTER_ID = _param("after_id", String())
+_TMIN = _param("tmin_s", Float())
+_TMAX = _param("tmax_s", Float())
+
+
+@functools.cache
+def _envelope_params(index: int) -> tuple[BindParameter[Any], ...]:
+    """The bound parameters of the area's ``index``-th box: min/max lon, lat."""
+    return tuple(_param(f"{edge}_{index}", Float()) for edge in ("minx", "miny", "maxx", "maxy"))
+
+
+# After this paging key in the descending result order.
+_AFTER = or_(
+    Item.datetime_start < _AFTER_TIME,
+    and_(Item.datetime_start == _AFTER_TIME, Item.collection_id < _AFTER_COLLECTION),
+    and_(
+        Item.datetime_start == _AFTER_TIME,
+        Item.collection_id == _AFTER_COLLECTION,
+        Item.item_id < _AFTER_ID,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a search's SQL depends on. ``boxes``: how many boxes the area's
+    envelope makes (0: no area); ``rtree``: SQLite looks the boxes up in its R*Tree."""
+
+    dialect: str
+    scope: ViewerScope
+    boxes: int
+    start: bool
+    end: bool
+    collections: bool
+    ids: bool
+    rtree: bool
+
+
+def _rtree_fits(envelopes: Sequence[tuple[float, float, float, float]]) -> bool:
+    """Whether the boxes are small enough for SQLite's R*Tree lookup (see
+    :data:`RTREE_MAX_AREA_DEG2`)."""
+    area = sum((maxx - minx) * (maxy - miny) for minx, miny, maxx, maxy in envelopes)
+    return area <= RTREE_MAX_AREA_DEG2
+
+
+def _shape_of(viewer: Viewer, query: ItemQuery, dialect: str) -> tuple[_Shape, list[Any]]:
+    """The query's shape, and the area's envelopes (``[]`` without an area)."""
+    envelopes = [] if query.area is None else _envelopes(query.area)
+    shape = _Shape(
+        dialect=dialect,
+        scope=viewer_scope(viewer),
+        boxes=len(envelopes),
+        start=query.start is not None,
+        end=query.end is not None,
+        collections=query.collections is not None,
+        ids=query.ids is not None,
+        rtree=dialect == "sqlite" and bool(envelopes) and _rtree_fits(envelopes),
+    )
+    return shape, envelopes
+
+
+def _search_params(
+    viewer: Viewer, now: datetime, query: ItemQuery, envelopes: Sequence[Any]
+) -> dict[str, Any]:
+    """The values of a shape's bound parameters for this search."""
+    params: dict[str, Any] = {_NOW.key: now, _PARTNER.key: viewer.partner_id}
+    if query.start is not None:
+        params[_START.key] = query.start
+        params[_TMAX.key] = (query.start - _EPOCH).total_seconds() - _RTREE_SLACK_S
+    if query.end is not None:
+        params[_END.key] = query.end
+        params[_TMIN.key] = (query.end - _EPOCH).total_seconds() + _RTREE_SLACK_S
+    if query.collections is not None:
+        params[_COLLECTIONS.key] = list(query.collections)
+    if query.ids is not None:
+        params[_IDS.key] = list(query.ids)
+    for index, envelope in enumerate(envelopes):
+        for param, value in zip(_envelope_params(index), envelope, strict=True):
+            params[param.key] = value
+    if query.after is not None:
+        params[_AFTER_TIME.key] = query.after.datetime_start
+        params[_AFTER_COLLECTION.key] = query.after.collection
+        params[_AFTER_ID.key] = query.after.item_id
+    return params
+
+
+def _box(minx: Any, miny: Any, maxx: Any, maxy: Any) -> ColumnElement[Any]:
+    return func.box(func.point(minx, miny), func.point(maxx, maxy))
+
+
+def _span(start: Any, end: Any) -> ColumnElement[Any]:
+    return func.tstzrange(start, end, literal_column("'[]'"))
+
+
+def _postgres_filters(shape: _Shape) -> list[ColumnElement[bool]]:
+    """The bbox and time filters again as overlaps (``&&``) of PostgreSQL ``box``
+    and ``tstzrange`` values: the expressions of the GiST index ``ix_items_search``
+    (revision 0004), so the planner can use it. Each is implied by the portable
+    column comparisons it accompanies, so results do not change."""
+    conditions: list[ColumnElement[bool]] = []
+    if shape.start or shape.end:
+        span = _span(_START if shape.start else null(), _END if shape.end else null())
+        conditions.append(_span(Item.datetime_start, Item.datetime_end).op("&&")(span))
+    if shape.boxes:
+        conditions.append(
+            or_(
+                *(
+                    _box(Item.minx, Item.miny, Item.maxx, Item.maxy).op("&&")(
+                        _box(*_envelope_params(index))
+                    )
+                    for index in range(shape.boxes)
+                )
+            )
+        )
+    return conditions
+
+
+# SQLite's R*Tree over the footprint's box and the time range (revision 0005), kept
+# by triggers; times in seconds since 1970.
+_RTREE = table(
+    "items_rtree",
+    column("pk"),
+    column("minx"),
+    column("maxx"),
+    column("miny"),
+    column("maxy"),
+    column("tmin"),
+    column("tmax"),
+)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Widening of the R*Tree's time test (s): the index computes seconds from the stored
+# text through julianday(), Python from the datetime; a second covers their rounding.
+_RTREE_SLACK_S = 1.0
+# Largest search box (square degrees of longitude x latitude) looked up through the
+# R*Tree: a tenth of the globe's 360 x 180. For broader boxes most items are
+# candidates, and walking the page's sort order with an early stop beats collecting
+# every candidate and sorting them (bench_store's 10 x 10 degree searches at 100,000
+# items: p50 136 ms before the index, 6.5 ms through it; see docs/data-service.md).
+RTREE_MAX_AREA_DEG2 = 6_480.0
+
+
+def _overlaps_any(boxes: Any, count: int) -> ColumnElement[bool]:
+    """Rows whose box (``boxes.minx`` .. ``boxes.maxy``: the item columns or the
+    R*Tree's) overlaps one of the area's first ``count`` boxes."""
+    terms = []
+    for index in range(count):
+        minx, miny, maxx, maxy = _envelope_params(index)
+        terms.append(
+            and_(boxes.minx <= maxx, boxes.maxx >= minx, boxes.miny <= maxy, boxes.maxy >= miny)
+        )
+    return or_(*terms)
+
+
+def _sqlite_filters(shape: _Shape) -> list[ColumnElement[bool]]:
+    """The bbox and time filters again as one R*Tree lookup (``pk IN (...)``), so
+    SQLite finds the few candidates by index instead of walking the sort order; only
+    for a search box of at most :data:`RTREE_MAX_AREA_DEG2`.
+    The R*Tree stores its bounds rounded outward, so this only narrows the rows the
+    exact column comparisons then test: results do not change."""
+    if not shape.rtree:
+        return []
+    terms: list[ColumnElement[bool]] = []
+    if shape.start:
+        terms.append(_RTREE.c.tmax >= _TMAX)
+    if shape.end:
+        terms.append(_RTREE.c.tmin <= _TMIN)
+    terms.append(_overlaps_any(_RTREE.c, shape.boxes))
+    return [Item.pk.in_(select(_RTREE.c.pk).where(*terms))]
+
+
+@functools.cache
+def _access_filter(scope: ViewerScope) -> ColumnElement[bool]:
+    """The access rule for viewers of ``scope``, "now" and the partner id bound."""
+    return visible_items_for(scope, _NOW, _PARTNER)
+
+
+@functools.lru_cache(maxsize=256)
+def _shape_filters(shape: _Shape) -> tuple[ColumnElement[bool], ...]:
+    """The conditions of a shape, the access filter first."""
+    conditions = [_access_filter(shape.scope)]
+    if shape.dialect == "postgresql":
+        conditions.extend(_postgres_filters(shape))
+    elif shape.dialect == "sqlite":
+        conditions.extend(_sqlite_filters(shape))
+    if shape.collections:
+        conditions.append(Item.collection_id.in_(_COLLECTIONS))
+    if shape.ids:
+        conditions.append(Item.item_id.in_(_IDS))
+    if shape.start:
+        conditions.append(Item.datetime_end >= _START)
+    if shape.end:
+        conditions.append(Item.datetime_start <= _END)
+    if shape.boxes:
+        conditions.append(_overlaps_any(Item, shape.boxes))
+    return tuple(conditions)
+
+
+@dataclass(frozen=True)
+class _Search:
+    """One search's conditions (the access filter first), and the values of their
+    bound parameters."""
+
+    conditions: tuple[ColumnElement[bool], ...]
+    params: dict[str, Any]
+    shape: _Shape
+    filtered: bool  # a CQL2 filter's condition is among the conditions
+
+
+def _search(viewer: Viewer, now: datetime, query: ItemQuery, dialect: str) -> _Search:
+    shape, envelopes = _shape_of(viewer, query, dialect)
+    conditions = _shape_filters(shape)
+    if query.filter is not None:  # beside the access filter, in the same WHERE
+        conditions = (conditions[0], query.filter.where, *conditions[1:])
+    return _Search(
+        conditions,
+        _search_params(viewer, now, query, envelopes),
+        shape,
+        query.filter is not None,
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _shape_statement(shape: _Shape, exact: bool, after: bool) -> Select[Any]:
+    """A shape's candidate statement (see :func:`_matching_rows`)."""
+    return _candidate_statement(_shape_filters(shape), shape.dialect, exact, after)
+
+
+def _candidate_statement(
+    conditions: Sequence[ColumnElement[bool]], dialect: str, exact: bool, after: bool
+) -> Select[Any]:
+    """Candidates meeting ``conditions`` (after the paging key ``_AFTER`` when
+    ``after``), in result order, at most ``_LIMIT``. Without a geometry test to
+    follow, whole rows (:func:`_search_columns`). With one (``exact``), the first
+    ``_WHOLE`` rows whole and the others with only what the test and the order need
+    (:data:`_CANDIDATE_COLUMNS`, the access columns, NULL documents), with a
+    ``whole`` flag: PostgreSQL turns every JSON document it returns into text, and
+    for a few hundred candidates that had cost more than the rest of the search
+    (EXPLAIN ANALYZE of bench_store's search: 5 ms against 0.5 ms). The page is
+    almost always among the first rows; a page row that is not whole is fetched by
+    key (:func:`_complete`)."""
+    if not exact:
+        stmt = select(*_search_columns(dialect)).where(*conditions)
+        if after:
+            stmt = stmt.where(_AFTER)
+        return stmt.order_by(*_ORDER).limit(_LIMIT)
+    documents = (Item.properties, Item.assets, Item.links, Item.stac_extensions)
+    plain = (*_CANDIDATE_COLUMNS, Item.owner_id, Item.access, Item.embargo_until)
+    inner = select(*plain, *documents).where(*conditions)
+    if after:
+        inner = inner.where(_AFTER)
+    rows = inner.order_by(*_ORDER).limit(_LIMIT).subquery("candidates")
+    order = (rows.c.datetime_start.desc(), rows.c.collection_id.desc(), rows.c.item_id.desc())
+    whole = func.row_number().over(order_by=order) <= _WHOLE
+
+    def if_whole(value: Any, name: str) -> Any:
+        return case((whole, value), else_=null()).label(name)
+
+    return select(
+        *(rows.c[column.key] for column in plain),
+        *(if_whole(cast(rows.c[column.key], Text), column.key) for column in documents),
+        if_whole(_shares_text(dialect, rows.c.pk), "shares"),
+        whole.label("whole"),
+    ).order_by(*order)
+
+
+def _statement(search: _Search, exact: bool, after: bool) -> Select[Any]:
+    if search.filtered:
+        return _candidate_statement(search.conditions, search.shape.dialect, exact, after)
+    return _shape_statement(search.shape, exact, after)
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _intersecting(geometries: Sequence[str], area: BaseGeometry) -> np.ndarray:
+    shapes = shapely.from_geojson(np.asarray(geometries, dtype=object))
+    return np.asarray(shapely.intersects(shapes, area), dtype=bool)
+
+
+def _area_boxes(area: BaseGeometry) -> np.ndarray | None:
+    """``area``'s parts as boxes ``(min_lon, min_lat, max_lon, max_lat)`` (degrees,
+    shape ``(K, 4)``) when every part is a rectangle on the axes (a bbox search, two
+    boxes across the antimeridian); else None."""
+    parts = shapely.get_parts(area)
+    if len(parts) > MAX_ENVELOPE_PARTS:
+        return None
+    bounds = shapely.bounds(parts)
+    if not all(shapely.equals(parts, shapely.box(*bounds.T))):
+        return None
+    return np.asarray(bounds, dtype=float)
+
+
+def _in_area(rows: Sequence[Any], area: BaseGeometry) -> np.ndarray:
+    """Which of ``rows`` (rows that start with :data:`_CANDIDATE_COLUMNS`; shape
+    ``(N,)``) intersect ``area``.
+
+    A footprint lies within its bounds (stored from the geometry itself), so a row
+    whose bounds lie within one of the area's boxes intersects it: only the rows on
+    a box's edge need their geometry parsed and tested exactly."""
+    boxes = _area_boxes(area)
+    if boxes is None or not rows:
+        return _intersecting([row[_GEOMETRY_AT] for row in rows], area)
+    # By position: a Row's attribute lookup by name costs several times more.
+    bounds = np.array([row[_BOUNDS_AT] for row in rows], dtype=float)
+    inside = np.zeros(len(rows), dtype=bool)
+    for minx, miny, maxx, maxy in boxes:
+        inside |= (
+            (bounds[:, 0] >= minx)
+            & (bounds[:, 1] >= miny)
+            & (bounds[:, 2] <= maxx)
+            & (bounds[:, 3] <= maxy)
+        )
+    edge = np.flatnonzero(~inside)
+    if len(edge):
+        inside[edge] = _intersecting([rows[int(k)][_GEOMETRY_AT] for k in edge], area)
+    return inside
+
+
+def _exact(query: ItemQuery) -> bool:
+    """Whether rows passing the SQL conditions still need a geometry test."""
+    return query.area is not None or (query.filter is not None and bool(query.filter.spatial))
+
+
+def _keep(rows: Sequence[Any], query: ItemQuery) -> np.ndarray:
+    """Which of ``rows`` (rows that start with :data:`_CANDIDATE_COLUMNS`; shape
+    ``(N,)``) meet ``query.area`` and the filter's spatial tests."""
+    keep = np.ones(len(rows), dtype=bool) if query.area is None else _in_area(rows, query.area)
+    if query.filter is not None and query.filter.spatial:
+        keep &= query.filter.matches_geometry([row[_GEOMETRY_AT] for row in rows])
+    return keep
+
+
+@dataclass
+class _Scan:
+    """What :func:`_matching_rows` saw: ``exhausted`` is set when it fetched every
+    candidate from the start of the order (no paging key) in its first round, and
+    ``matched`` then counts those that meet the area: the whole match count."""
+
+    exhausted: bool = False
+    matched: int = 0
+
+
+def _matching_rows(
+    session: Session, search: _Search, query: ItemQuery, want: int, scan: _Scan | None = None
+) -> list[Row[Any]]:
+    """Rows meeting the ``search``'s conditions, in result order after
+    ``query.after``, whose geometry meets ``query.area`` and the filter's spatial
+    tests (:func:`_keep`); at most ``want``. With a geometry test (:func:`_exact`)
+    only the first ``want`` rows of each fetch are whole (see
+    :func:`_candidate_statement`)."""
+    exact = _exact(query)
+    connection = session.connection()
+    params = dict(search.params)
+    cursor = query.after
+    found: list[Row[Any]] = []
+    batch = max(want, SPATIAL_BATCH_ROWS) if exact else want
+    params[_LIMIT.key] = batch
+    params[_WHOLE.key] = want
+    first_round = True
+    while len(found) < want:
+        stmt = _statement(search, exact, cursor is not None)
+        if search.filtered:  # a statement of this search alone
+            rows: Sequence[Any] = connection.execute(stmt, params).all()
+        else:  # a statement of the query's shape, reused (see spacepool.store.prepared)
+            rows = fetch_all(connection, stmt, params)
+        keep = _keep(rows, query) if exact else np.ones(len(rows), dtype=bool)
+        if scan is not None and first_round and cursor is None and len(rows) < batch:
+            scan.exhausted = True
+            scan.matched = int(keep.sum())
+        first_round = False
+        found.extend(row for row, ok in zip(rows, keep, strict=True) if ok)
+        if len(rows) < batch:
+            break
+        cursor = _key(rows[-1])
+        params[_AFTER_TIME.key] = cursor.datetime_start
+        params[_AFTER_COLLECTION.key] = cursor.collection
+        params[_AFTER_ID.key] = cursor.item_id
+    return found[:want]
+
+
+# What a candidate row needs for the geometry test and the order (see
+# _candidate_statement).
+_CANDIDATE_COLUMNS = (
+    Item.pk,
+    Item.datetime_start,
+    Item.collection_id,
+    Item.item_id,
+    Item.geometry,
+    Item.minx,
+    Item.miny,
+    Item.maxx,
+    Item.maxy,
+)
+_CANDIDATE_KEYS = [column.key for column in _CANDIDATE_COLUMNS]
+# Where the footprint and its bounds sit in a candidate row.
+_GEOMETRY_AT = _CANDIDATE_KEYS.index("geometry")
+_BOUNDS_AT = slice(_CANDIDATE_KEYS.index("minx"), _CANDIDATE_KEYS.index("maxy") + 1)
+
+
+@functools.lru_cache(maxsize=8)
+def _whole_statement(dialect: str, scope: ViewerScope) -> Select[Any]:
+    """Whole rows (:func:`_search_columns`) by key (``_PKS``), with the access filter."""
+    return select(Item.pk, *_search_columns(dialect)).where(
+        _access_filter(scope), Item.pk.in_(_PKS)
+    )
+
+
+def _complete(session: Session, search: _Search, page: Sequence[Row[Any]]) -> list[Row[Any]]:
+    """``page`` with its rows that are not whole (see :func:`_candidate_statement`)
+    fetched whole by key; one whose item is gone or now hidden is left out. The
+    access filter is applied again: a read outside a transaction (PostgreSQL reads
+    commit per statement) may see an item whose policy changed since the candidates
+    were read, and must not show it."""
+    stmt = _whole_statement(search.shape.dialect, search.shape.scope)
+    params = {**search.params, _PKS.key: [row.pk for row in page if not row.whole]}
+    fetched = {row.pk: row for row in session.connection().execute(stmt, params).all()}
+    return [row if row.whole else fetched[row.pk] for row in page if row.whole or row.pk in fetched]
+
+
+def _count(session: Session, search: _Search, query: ItemQuery) -> int:
+    connection = session.connection()
+    if not _exact(query):
+        stmt = select(func.count()).select_from(Item).where(*search.conditions)
+        return int(connection.execute(stmt, search.params).scalar() or 0)
+    total = 0
+    candidates = select(*_CANDIDATE_COLUMNS).where(*search.conditions)
+    rows = connection.execute(candidates, search.params).yield_per(SPATIAL_BATCH_ROWS)
+    for chunk in rows.partitions():
+        total += int(_keep(chunk, query).sum())
+    return total
+
+
+def count_items(session: Session, viewer: Viewer, now: datetime, query: ItemQuery) -> int:
+    """How many items ``viewer`` may see that match the filters (paging ignored)."""
+    return _count(session, _search(viewer, now, query, _dialect(session)), query)
+
+
+def search_items(session: Session, viewer: Viewer, now: datetime, query: ItemQuery) -> ItemPage:
+    """One page of the items ``viewer`` may see at ``now`` that match ``query``.
+
+    The filters are built once for the page and the count. When the page query saw
+    every candidate (first page, fewer rows than one fetch), the count comes from
+    those rows and no count query runs."""
+    if query.limit < 1:
+        raise InputError(f"limit: expected a positive number of items, got {query.limit}")
+    search = _search(viewer, now, query, _dialect(session))
+    scan = _Scan()
+    rows = _matching_rows(session, search, query, query.limit + 1, scan)
+    page = rows[: query.limit]
+    next_key = _key(page[-1]) if len(rows) > query.limit else None
+    matched = scan.matched if scan.exhausted else _count(session, search, query)
+    if _exact(query) and not all(row.whole for row in page):
+        page = _complete(session, search, page)
+    return ItemPage([_stored_text(row) for row in page], next_key, matched)
