@@ -11,6 +11,7 @@ import pytest
 from stac_world import World, build_world
 
 from datastore_factory import item_doc
+from spacepool.api.errors import NUL_MESSAGE
 
 
 @pytest.fixture(scope="module")
@@ -450,6 +451,48 @@ BAD_INPUTS = [
         409,
         "conflict",
         "collection 'eo' still holds items; delete them first",
+    ),
+    (
+        "a search parameter given twice",
+        "GET",
+        "/stac/search?ids=a&ids=b&ids=c",
+        None,
+        "nasa",
+        400,
+        "invalid_input",
+        "ids: given 3 times; give it once (several ids or collections: one comma-separated value)",
+    ),
+    (
+        "a collection-items parameter given twice",
+        "GET",
+        "/stac/collections/eo/items?limit=2&limit=3",
+        None,
+        "anonymous",
+        400,
+        "invalid_input",
+        "limit: given 2 times; give it once (several ids or collections: one comma-separated value)",
+    ),
+    # A NUL character (PostgreSQL text cannot hold one) in a filter, a search
+    # parameter, a path id or a write's URL: refused before any route runs.
+    *(
+        (
+            f"NUL character in {where}",
+            method,
+            url,
+            body,
+            who,
+            400,
+            "invalid_request",
+            NUL_MESSAGE,
+        )
+        for where, method, url, body, who in [
+            ("an owner filter", "GET", "/assets?owner=%05%00x", None, "esa"),
+            ("a search parameter", "GET", "/stac/search?ids=a%00b", None, "anonymous"),
+            ("a search collection", "GET", "/stac/search?collections=eo%00", None, "nasa"),
+            ("an item id", "GET", "/stac/collections/eo/items/a%00b", None, "admin"),
+            ("a partner id", "GET", "/partners/esa%00", None, "admin"),
+            ("a deleted item's id", "DELETE", "/stac/collections/eo/items/x%00", None, "esa"),
+        ]
     ),
 ]
 

@@ -38,14 +38,14 @@ ORDINARY = [
 # Unusual or invalid: the route answers them (the fast path steps aside).
 ROUTED = [
     ("?unused=1", 200),
-    ("?limit=3&limit=4", 200),
+    ("?limit=3&limit=4", 400),  # a parameter given twice
     ("?limit=%2010", 200),
     ("?limit=0", 400),
     ("?limit=-1", 400),
     ("?limit=abc", 400),
     ("?limit=1.5", 400),
     ("?bbox=1,2,3", 400),
-    ("?bbox=10,10,0,0&bbox=1,1,2,2", 200),
+    ("?bbox=10,10,0,0&bbox=1,1,2,2", 400),
     ("?bbox=0,0,1,1&intersects=%7B%7D", 400),
     ("?datetime=not-a-time", 400),
     ("?datetime=2026-02-01T00:00:00Z/2026-01-01T00:00:00Z", 400),

@@ -29,7 +29,7 @@ from spacepool.api.activations import router as activations_router
 from spacepool.api.audit import router as audit_router
 from spacepool.api.auth import current_viewer, require_admin, require_partner
 from spacepool.api.engine_queries import router as engine_queries_router
-from spacepool.api.errors import ERROR_SCHEMA, install_error_handlers
+from spacepool.api.errors import ERROR_SCHEMA, RejectNulCharacters, install_error_handlers
 from spacepool.api.fast_search import ENABLED_STATE as FAST_SEARCH_ENABLED
 from spacepool.api.fast_search import SEARCH_PATH, SearchFastPath
 from spacepool.api.fleet import router as fleet_router
@@ -241,6 +241,7 @@ def create_app(
         raise RuntimeError(f"the fast path of GET {SEARCH_PATH} does not match its route")
     app.add_middleware(SearchFastPath, client=core)
     setattr(app.state, FAST_SEARCH_ENABLED, True)
+    app.add_middleware(RejectNulCharacters)  # outside the fast path: before any route
     return app
 
 

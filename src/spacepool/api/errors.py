@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from stac_fastapi.types import errors as stac_errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from spacepool.errors import (
     AuthenticationError,
@@ -139,6 +140,33 @@ async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return _response(500, "internal_error", "internal server error")
+
+
+NUL_MESSAGE = (
+    "the request's path or query string holds a NUL character (%00); "
+    "no identifier or parameter may contain one"
+)
+
+
+class RejectNulCharacters:
+    """ASGI middleware: a request whose path or query string holds a NUL character
+    gets 400 before any route sees it. PostgreSQL text cannot hold NUL, so such a
+    value would otherwise fail in the database driver (a 500) wherever a route
+    passes it on (an owner filter, an id, a search parameter); no valid identifier
+    or parameter contains one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in scope["path"]
+            or b"%00" in scope["query_string"]
+            or b"\x00" in scope["query_string"]
+        ):
+            await _response(400, CODE_BY_STATUS[400], NUL_MESSAGE)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -427,6 +427,7 @@ class CoreClient(BaseCoreClient):
         **kwargs: Any,
     ) -> GeoJSONPage:
         request: Request = kwargs["request"]
+        _given_once(request)
         start, end = (None, None) if datetime is None else parse_interval(datetime)
         query = ItemQuery(
             collections=(collection_id,),
@@ -470,6 +471,7 @@ class CoreClient(BaseCoreClient):
         **kwargs: Any,
     ) -> GeoJSONPage:
         request: Request = kwargs["request"]
+        _given_once(request)
         if bbox is not None and intersects is not None:
             raise InputError("bbox and intersects are mutually exclusive; give one of them")
         area = None
@@ -541,6 +543,21 @@ class CoreClient(BaseCoreClient):
             }
 
         return GeoJSONPage(self._page(request, query, "search", next_link))
+
+
+def _given_once(request: Request) -> None:
+    """Refuse a query parameter given more than once: every parameter of the item
+    searches is one value (lists are comma-separated, as STAC API specifies), and
+    the framework would silently keep only the last."""
+    seen: set[str] = set()
+    for name, _value in request.query_params.multi_items():
+        if name in seen:
+            count = len(request.query_params.getlist(name))
+            raise InputError(
+                f"{name}: given {count} times; give it once "
+                "(several ids or collections: one comma-separated value)"
+            )
+        seen.add(name)
 
 
 def _writer(request: Request) -> Viewer:
