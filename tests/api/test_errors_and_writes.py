@@ -11,7 +11,7 @@ import pytest
 from stac_world import World, build_world
 
 from datastore_factory import item_doc
-from spacepool.api.errors import NUL_MESSAGE
+from spacepool.api.errors import NUL_MESSAGE, STORED_NUL_MESSAGE
 
 
 @pytest.fixture(scope="module")
@@ -602,3 +602,21 @@ def test_owners_see_who_read_their_non_public_items(world: World) -> None:
     nasa_reads = world.client.get("/audit/reads", headers=world.headers("nasa")).json()["reads"]
     assert all(read["owner"] == "nasa" for read in nasa_reads)
     assert world.client.get("/audit/reads").status_code == 401
+
+
+def test_a_nul_character_in_a_body_value_is_a_400_where_the_database_cannot_store_it(
+    world: World,
+) -> None:
+    body = {"id": "nul-name", "name": "Agency\u0000One"}
+    response = world.client.post("/partners", json=body, headers=world.headers("admin"))
+    listed = world.client.get("/partners?limit=1000", headers=world.headers("admin")).json()
+    stored = [p for p in listed["items"] if p["id"] == "nul-name"]
+    if world.url.startswith("postgresql"):
+        # PostgreSQL text cannot hold NUL: refused, and nothing written.
+        assert response.status_code == 400, response.text
+        assert response.json() == {"code": "invalid_request", "description": STORED_NUL_MESSAGE}
+        assert stored == []
+    else:
+        # SQLite stores the text as given.
+        assert response.status_code == 201, response.text
+        assert [p["name"] for p in stored] == ["Agency\u0000One"]

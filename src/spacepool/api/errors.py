@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from stac_fastapi.types import errors as stac_errors
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -137,6 +137,23 @@ async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# psycopg's own refusal, before anything is sent: PostgreSQL text cannot hold NUL.
+_DRIVER_NUL_TEXT = "cannot contain NUL"
+STORED_NUL_MESSAGE = (
+    "a value of the request holds a NUL character (\\u0000), which the database "
+    "cannot store; no identifier, name or parameter may contain one"
+)
+
+
+async def _data_error(request: Request, exc: Exception) -> JSONResponse:
+    # A NUL character in any value a route hands to PostgreSQL (a body's name, a
+    # query's filter) ends here; the transaction has rolled back. Every other data
+    # error is unexpected.
+    if isinstance(exc, DataError) and _DRIVER_NUL_TEXT in str(exc.orig):
+        return _response(400, CODE_BY_STATUS[400], STORED_NUL_MESSAGE)
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return _response(500, "internal_error", "internal server error")
@@ -175,6 +192,7 @@ def install_error_handlers(app: FastAPI) -> None:
     for cls in STATUS_BY_ERROR:
         app.add_exception_handler(cls, _spacepool_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
