@@ -170,6 +170,30 @@ def test_next_links_carry_the_filter(world: World) -> None:
     assert link["body"]["filter"] == _json(text)
 
 
+def test_a_next_link_keeps_the_query_as_sent_and_replaces_only_the_token(world: World) -> None:
+    world.clock.now = BEFORE
+    first = world.client.get(
+        "/stac/search?limit=1&bbox=-180,-90,180,90", headers=world.headers("admin")
+    )
+    (link,) = [link for link in first.json()["links"] if link["rel"] == "next"]
+    path, _, query = link["href"].partition("?")
+    assert path.endswith("/stac/search")
+    token = query.split("&")[-1].removeprefix("token=")
+    assert query == f"limit=1&bbox=-180,-90,180,90&token={token}"
+    # A token given with its name percent-encoded is a token too: it is replaced,
+    # not kept beside the new one.
+    second = world.client.get(
+        f"/stac/search?limit=1&tok%65n={token}&bbox=-180,-90,180,90",
+        headers=world.headers("admin"),
+    )
+    assert second.status_code == 200, second.text
+    (link,) = [link for link in second.json()["links"] if link["rel"] == "next"]
+    query = link["href"].partition("?")[2]
+    assert query.startswith("limit=1&bbox=-180,-90,180,90&token=")
+    assert query.count("token=") == 1 and "tok%65n" not in query
+    assert first.json()["features"][0]["id"] != second.json()["features"][0]["id"]
+
+
 def test_get_filter_in_cql2_json(world: World) -> None:
     world.clock.now = BEFORE
     document = json.dumps(_json("spacepool:owner = 'jaxa' AND spacepool:access = 'open'"))

@@ -16,7 +16,7 @@ import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, cast
-from urllib.parse import urlencode
+from urllib.parse import unquote_plus
 
 import attr
 import orjson
@@ -25,6 +25,7 @@ from fastapi import Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 from stac_fastapi.api.routes import create_async_endpoint
 from stac_fastapi.extensions import TransactionExtension
@@ -71,6 +72,7 @@ from spacepool.store.collections import (
     get_collection,
     known_collection_ids,
     list_collections,
+    require_collection,
     update_collection,
 )
 from spacepool.store.items import create_items, delete_item, get_item, update_item
@@ -211,8 +213,8 @@ def parse_interval(text: str) -> tuple[datetime | None, datetime | None]:
 
 
 def encode_token(key: SortKey) -> str:
-    raw = json.dumps([format_rfc3339(key.datetime_start), key.collection, key.item_id])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    raw = orjson.dumps([format_rfc3339(key.datetime_start), key.collection, key.item_id])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_token(token: str) -> SortKey:
@@ -281,7 +283,7 @@ def _audit(
     items: list[StoredItem],
     now: datetime,
     endpoint: str,
-    session: Session | None = None,
+    session: Session | Connection | None = None,
 ) -> None:
     """Log the reads of non-public items by anyone but their owner, in ``session``
     (the reading transaction) or else in a write transaction of its own; either way
@@ -347,17 +349,17 @@ class CoreClient(BaseCoreClient):
         now = _now(request)
         base = get_base_url(request)
         in_read = _audit_with_read(request)
-        with store_of(request).transaction(read_only=True) as session:
+        with store_of(request).reading() as connection:
             if collection_id is not None:
-                get_collection(session, collection_id)
+                require_collection(connection, collection_id)
             if query.collections is not None:
-                known = set(known_collection_ids(session))
+                known = set(known_collection_ids(connection))
                 for name in query.collections:
                     if name not in known:
                         raise UnknownNameError("collection", name, sorted(known))
-            page: ItemPage = search_items(session, viewer, now, query)
+            page: ItemPage = search_items(connection, viewer, now, query)
             if in_read:
-                _audit(request, viewer, page.items, now, endpoint, session)
+                _audit(request, viewer, page.items, now, endpoint, connection)
         if not in_read:
             _audit(request, viewer, page.items, now, endpoint)
         links: list[dict[str, Any]] = [
@@ -380,11 +382,17 @@ class CoreClient(BaseCoreClient):
     @staticmethod
     def _get_next(request: Request) -> Callable[[str], dict[str, Any]]:
         def link(token: str) -> dict[str, Any]:
-            params = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-            params.append(("token", token))
-            # The request's URL with the new query (an HTTP request URL has no
-            # fragment); cheaper than URL.replace, which splits and joins it again.
-            href = f"{str(request.url).partition('?')[0]}?{urlencode(params)}"
+            # The request's URL with its query as sent, less any token parameter,
+            # plus the new token (base64url: nothing to escape). An HTTP request URL
+            # has no fragment. Cheaper than decoding and encoding every parameter.
+            query = request.scope["query_string"].decode("latin-1")
+            kept = [
+                part
+                for part in query.split("&")
+                if part and unquote_plus(part.partition("=")[0]) != "token"
+            ]
+            kept.append(f"token={token}")
+            href = f"{str(request.url).partition('?')[0]}?{'&'.join(kept)}"
             return {"rel": "next", "type": "application/geo+json", "method": "GET", "href": href}
 
         return link

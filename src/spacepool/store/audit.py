@@ -6,13 +6,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Insert, Integer, String, bindparam, func, insert, select
+from sqlalchemy import Connection, Insert, Integer, String, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from spacepool.catalog.access import Viewer, is_public
 from spacepool.catalog.items import StoredItem
 from spacepool.errors import PermissionDeniedError
+from spacepool.store.db import connection_of
 from spacepool.store.models import AuditRead
 from spacepool.store.prepared import execute
 from spacepool.store.types import UTCDateTime
@@ -27,7 +28,12 @@ MAX_RECORDS_PER_STATEMENT = 4_000
 
 
 def record_reads(
-    session: Session, viewer: Viewer, items: Iterable[StoredItem], *, now: datetime, endpoint: str
+    session: Session | Connection,
+    viewer: Viewer,
+    items: Iterable[StoredItem],
+    *,
+    now: datetime,
+    endpoint: str,
 ) -> int:
     """Log each item in ``items`` that is not public at ``now`` and not the viewer's
     own; returns how many records were written. Runs in ``session``: the reading
@@ -47,7 +53,7 @@ def record_reads(
     ]
     if not rows:
         return 0
-    connection = session.connection()
+    connection = connection_of(session)
     if connection.dialect.name == "postgresql":
         # One statement whatever the number of records: the item fields as arrays.
         execute(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import Connection, exists, select
 from sqlalchemy.orm import Session
 
 from spacepool.catalog.items import INFERRED_LINK_RELS, check_id
@@ -61,8 +61,15 @@ def list_collections(session: Session) -> list[Collection]:
     return list(session.scalars(select(Collection).order_by(Collection.id)))
 
 
-def known_collection_ids(session: Session) -> list[str]:
-    return list(session.scalars(select(Collection.id).order_by(Collection.id)))
+def require_collection(source: Session | Connection, collection_id: str) -> None:
+    """Raise :class:`NotFoundError` unless the collection exists (reads no document)."""
+    found = source.scalar(select(Collection.id).where(Collection.id == collection_id))
+    if found is None:
+        raise NotFoundError("collection", collection_id)
+
+
+def known_collection_ids(source: Session | Connection) -> list[str]:
+    return list(source.scalars(select(Collection.id).order_by(Collection.id)))
 
 
 def update_collection(

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -169,5 +169,27 @@ class Store:
                 session.connection(execution_options=self._read_options)
             yield session
 
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads that need no ORM objects (the catalogue's item
+        searches): what ``transaction(read_only=True)`` gives, without the ORM
+        session's own work (its transaction bookkeeping cost about a twentieth of
+        a search's CPU: benchmarks/bench_store.py). PostgreSQL: autocommit, each
+        statement its own; SQLite: one deferred transaction, committed at the end
+        (rolled back on an exception)."""
+        with self.engine.connect() as connection:
+            reader = connection.execution_options(**self._read_options)
+            if self.engine.dialect.name == "sqlite":
+                with reader.begin():
+                    yield reader
+            else:
+                yield reader
+
     def close(self) -> None:
         self.engine.dispose()
+
+
+def connection_of(source: Session | Connection) -> Connection:
+    """The connection ``source`` runs its statements on (a session's, in its
+    transaction)."""
+    return source if isinstance(source, Connection) else source.connection()

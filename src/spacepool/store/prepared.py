@@ -60,7 +60,9 @@ class Prepared:
         driver = connection.connection.driver_connection
         assert driver is not None
         dbapi = connection.dialect.loaded_dbapi
-        with driver.cursor() as cursor:
+        # Results in binary: numbers and times need no text formatting on the
+        # server and no parsing here (psycopg's loaders give the same values).
+        with driver.cursor(binary=True) as cursor:
             try:
                 cursor.execute(self.sql, params, prepare=True)
             except dbapi.Error as exc:

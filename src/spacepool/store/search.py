@@ -30,6 +30,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Connection,
     Float,
     Integer,
     Select,
@@ -55,6 +56,7 @@ from spacepool.catalog.items import StoredItem
 from spacepool.errors import InputError
 from spacepool.store.access import ViewerScope, viewer_scope, visible_items_for
 from spacepool.store.cql2 import ItemFilter
+from spacepool.store.db import connection_of
 from spacepool.store.models import Item, ItemShare
 from spacepool.store.prepared import fetch_all
 from spacepool.store.types import UTCDateTime
@@ -180,11 +182,31 @@ def _key(row: Any) -> SortKey:
 _ORDER = (Item.datetime_start.desc(), Item.collection_id.desc(), Item.item_id.desc())
 
 
-def _envelopes(area: BaseGeometry) -> list[tuple[float, float, float, float]]:
+@dataclass(frozen=True)
+class _Area:
+    """A query area's parts, worked out once per search. ``envelopes``: the boxes
+    the SQL looks up (each part's bounds, or the whole area's when it has one part
+    or more than :data:`MAX_ENVELOPE_PARTS`); ``boxes``: the parts' bounds
+    ``(min_lon, min_lat, max_lon, max_lat)`` (degrees, shape ``(K, 4)``) when every
+    part is a rectangle on the axes (a bbox search, two boxes across the
+    antimeridian), else None (see :func:`_in_area`)."""
+
+    geometry: BaseGeometry
+    envelopes: list[tuple[float, float, float, float]]
+    boxes: np.ndarray | None
+
+
+def _area(area: BaseGeometry) -> _Area:
     parts = shapely.get_parts(area)
-    if 1 < len(parts) <= MAX_ENVELOPE_PARTS:
-        return [tuple(float(v) for v in part.bounds) for part in parts]  # type: ignore[misc]
-    return [tuple(float(v) for v in area.bounds)]  # type: ignore[list-item]
+    if len(parts) > MAX_ENVELOPE_PARTS:
+        return _Area(area, [tuple(float(v) for v in area.bounds)], None)  # type: ignore[list-item]
+    bounds = np.asarray(shapely.bounds(parts), dtype=float)
+    if len(parts) > 1:
+        envelopes = [(float(a), float(b), float(c), float(d)) for a, b, c, d in bounds]
+    else:
+        envelopes = [tuple(float(v) for v in area.bounds)]  # type: ignore[list-item]
+    rectangles = bool(np.all(shapely.equals(parts, shapely.box(*bounds.T))))
+    return _Area(area, envelopes, bounds if rectangles else None)
 
 
 # --- search statements -------------------------------------------------------------
@@ -258,9 +280,10 @@ def _rtree_fits(envelopes: Sequence[tuple[float, float, float, float]]) -> bool:
     return area <= RTREE_MAX_AREA_DEG2
 
 
-def _shape_of(viewer: Viewer, query: ItemQuery, dialect: str) -> tuple[_Shape, list[Any]]:
-    """The query's shape, and the area's envelopes (``[]`` without an area)."""
-    envelopes = [] if query.area is None else _envelopes(query.area)
+def _shape_of(viewer: Viewer, query: ItemQuery, dialect: str) -> tuple[_Shape, _Area | None]:
+    """The query's shape, and its area's parts (None without an area)."""
+    area = None if query.area is None else _area(query.area)
+    envelopes = [] if area is None else area.envelopes
     shape = _Shape(
         dialect=dialect,
         scope=viewer_scope(viewer),
@@ -271,7 +294,7 @@ def _shape_of(viewer: Viewer, query: ItemQuery, dialect: str) -> tuple[_Shape, l
         ids=query.ids is not None,
         rtree=dialect == "sqlite" and bool(envelopes) and _rtree_fits(envelopes),
     )
-    return shape, envelopes
+    return shape, area
 
 
 def _search_params(
@@ -419,18 +442,20 @@ class _Search:
     params: dict[str, Any]
     shape: _Shape
     filtered: bool  # a CQL2 filter's condition is among the conditions
+    area: _Area | None
 
 
 def _search(viewer: Viewer, now: datetime, query: ItemQuery, dialect: str) -> _Search:
-    shape, envelopes = _shape_of(viewer, query, dialect)
+    shape, area = _shape_of(viewer, query, dialect)
     conditions = _shape_filters(shape)
     if query.filter is not None:  # beside the access filter, in the same WHERE
         conditions = (conditions[0], query.filter.where, *conditions[1:])
     return _Search(
         conditions,
-        _search_params(viewer, now, query, envelopes),
+        _search_params(viewer, now, query, [] if area is None else area.envelopes),
         shape,
         query.filter is not None,
+        area,
     )
 
 
@@ -484,38 +509,21 @@ def _statement(search: _Search, exact: bool, after: bool) -> Select[Any]:
     return _shape_statement(search.shape, exact, after)
 
 
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
-
-
 def _intersecting(geometries: Sequence[str], area: BaseGeometry) -> np.ndarray:
     shapes = shapely.from_geojson(np.asarray(geometries, dtype=object))
     return np.asarray(shapely.intersects(shapes, area), dtype=bool)
 
 
-def _area_boxes(area: BaseGeometry) -> np.ndarray | None:
-    """``area``'s parts as boxes ``(min_lon, min_lat, max_lon, max_lat)`` (degrees,
-    shape ``(K, 4)``) when every part is a rectangle on the axes (a bbox search, two
-    boxes across the antimeridian); else None."""
-    parts = shapely.get_parts(area)
-    if len(parts) > MAX_ENVELOPE_PARTS:
-        return None
-    bounds = shapely.bounds(parts)
-    if not all(shapely.equals(parts, shapely.box(*bounds.T))):
-        return None
-    return np.asarray(bounds, dtype=float)
-
-
-def _in_area(rows: Sequence[Any], area: BaseGeometry) -> np.ndarray:
+def _in_area(rows: Sequence[Any], area: _Area) -> np.ndarray:
     """Which of ``rows`` (rows that start with :data:`_CANDIDATE_COLUMNS`; shape
     ``(N,)``) intersect ``area``.
 
     A footprint lies within its bounds (stored from the geometry itself), so a row
     whose bounds lie within one of the area's boxes intersects it: only the rows on
     a box's edge need their geometry parsed and tested exactly."""
-    boxes = _area_boxes(area)
+    boxes = area.boxes
     if boxes is None or not rows:
-        return _intersecting([row[_GEOMETRY_AT] for row in rows], area)
+        return _intersecting([row[_GEOMETRY_AT] for row in rows], area.geometry)
     # By position: a Row's attribute lookup by name costs several times more.
     bounds = np.array([row[_BOUNDS_AT] for row in rows], dtype=float)
     inside = np.zeros(len(rows), dtype=bool)
@@ -528,7 +536,7 @@ def _in_area(rows: Sequence[Any], area: BaseGeometry) -> np.ndarray:
         )
     edge = np.flatnonzero(~inside)
     if len(edge):
-        inside[edge] = _intersecting([rows[int(k)][_GEOMETRY_AT] for k in edge], area)
+        inside[edge] = _intersecting([rows[int(k)][_GEOMETRY_AT] for k in edge], area.geometry)
     return inside
 
 
@@ -537,10 +545,11 @@ def _exact(query: ItemQuery) -> bool:
     return query.area is not None or (query.filter is not None and bool(query.filter.spatial))
 
 
-def _keep(rows: Sequence[Any], query: ItemQuery) -> np.ndarray:
+def _keep(rows: Sequence[Any], search: _Search, query: ItemQuery) -> np.ndarray:
     """Which of ``rows`` (rows that start with :data:`_CANDIDATE_COLUMNS`; shape
-    ``(N,)``) meet ``query.area`` and the filter's spatial tests."""
-    keep = np.ones(len(rows), dtype=bool) if query.area is None else _in_area(rows, query.area)
+    ``(N,)``) meet ``query.area`` (``search.area``) and the filter's spatial tests."""
+    area = search.area
+    keep = np.ones(len(rows), dtype=bool) if area is None else _in_area(rows, area)
     if query.filter is not None and query.filter.spatial:
         keep &= query.filter.matches_geometry([row[_GEOMETRY_AT] for row in rows])
     return keep
@@ -557,7 +566,11 @@ class _Scan:
 
 
 def _matching_rows(
-    session: Session, search: _Search, query: ItemQuery, want: int, scan: _Scan | None = None
+    connection: Connection,
+    search: _Search,
+    query: ItemQuery,
+    want: int,
+    scan: _Scan | None = None,
 ) -> list[Row[Any]]:
     """Rows meeting the ``search``'s conditions, in result order after
     ``query.after``, whose geometry meets ``query.area`` and the filter's spatial
@@ -565,7 +578,6 @@ def _matching_rows(
     only the first ``want`` rows of each fetch are whole (see
     :func:`_candidate_statement`)."""
     exact = _exact(query)
-    connection = session.connection()
     params = dict(search.params)
     cursor = query.after
     found: list[Row[Any]] = []
@@ -579,7 +591,7 @@ def _matching_rows(
             rows: Sequence[Any] = connection.execute(stmt, params).all()
         else:  # a statement of the query's shape, reused (see spacepool.store.prepared)
             rows = fetch_all(connection, stmt, params)
-        keep = _keep(rows, query) if exact else np.ones(len(rows), dtype=bool)
+        keep = _keep(rows, search, query) if exact else np.ones(len(rows), dtype=bool)
         if scan is not None and first_round and cursor is None and len(rows) < batch:
             scan.exhausted = True
             scan.matched = int(keep.sum())
@@ -621,7 +633,7 @@ def _whole_statement(dialect: str, scope: ViewerScope) -> Select[Any]:
     )
 
 
-def _complete(session: Session, search: _Search, page: Sequence[Row[Any]]) -> list[Row[Any]]:
+def _complete(connection: Connection, search: _Search, page: Sequence[Row[Any]]) -> list[Row[Any]]:
     """``page`` with its rows that are not whole (see :func:`_candidate_statement`)
     fetched whole by key; one whose item is gone or now hidden is left out. The
     access filter is applied again: a read outside a transaction (PostgreSQL reads
@@ -629,12 +641,11 @@ def _complete(session: Session, search: _Search, page: Sequence[Row[Any]]) -> li
     were read, and must not show it."""
     stmt = _whole_statement(search.shape.dialect, search.shape.scope)
     params = {**search.params, _PKS.key: [row.pk for row in page if not row.whole]}
-    fetched = {row.pk: row for row in session.connection().execute(stmt, params).all()}
+    fetched = {row.pk: row for row in connection.execute(stmt, params).all()}
     return [row if row.whole else fetched[row.pk] for row in page if row.whole or row.pk in fetched]
 
 
-def _count(session: Session, search: _Search, query: ItemQuery) -> int:
-    connection = session.connection()
+def _count(connection: Connection, search: _Search, query: ItemQuery) -> int:
     if not _exact(query):
         stmt = select(func.count()).select_from(Item).where(*search.conditions)
         return int(connection.execute(stmt, search.params).scalar() or 0)
@@ -642,16 +653,21 @@ def _count(session: Session, search: _Search, query: ItemQuery) -> int:
     candidates = select(*_CANDIDATE_COLUMNS).where(*search.conditions)
     rows = connection.execute(candidates, search.params).yield_per(SPATIAL_BATCH_ROWS)
     for chunk in rows.partitions():
-        total += int(_keep(chunk, query).sum())
+        total += int(_keep(chunk, search, query).sum())
     return total
 
 
-def count_items(session: Session, viewer: Viewer, now: datetime, query: ItemQuery) -> int:
+def count_items(
+    source: Session | Connection, viewer: Viewer, now: datetime, query: ItemQuery
+) -> int:
     """How many items ``viewer`` may see that match the filters (paging ignored)."""
-    return _count(session, _search(viewer, now, query, _dialect(session)), query)
+    connection = connection_of(source)
+    return _count(connection, _search(viewer, now, query, connection.dialect.name), query)
 
 
-def search_items(session: Session, viewer: Viewer, now: datetime, query: ItemQuery) -> ItemPage:
+def search_items(
+    source: Session | Connection, viewer: Viewer, now: datetime, query: ItemQuery
+) -> ItemPage:
     """One page of the items ``viewer`` may see at ``now`` that match ``query``.
 
     The filters are built once for the page and the count. When the page query saw
@@ -659,12 +675,13 @@ def search_items(session: Session, viewer: Viewer, now: datetime, query: ItemQue
     those rows and no count query runs."""
     if query.limit < 1:
         raise InputError(f"limit: expected a positive number of items, got {query.limit}")
-    search = _search(viewer, now, query, _dialect(session))
+    connection = connection_of(source)
+    search = _search(viewer, now, query, connection.dialect.name)
     scan = _Scan()
-    rows = _matching_rows(session, search, query, query.limit + 1, scan)
+    rows = _matching_rows(connection, search, query, query.limit + 1, scan)
     page = rows[: query.limit]
     next_key = _key(page[-1]) if len(rows) > query.limit else None
-    matched = scan.matched if scan.exhausted else _count(session, search, query)
+    matched = scan.matched if scan.exhausted else _count(connection, search, query)
     if _exact(query) and not all(row.whole for row in page):
-        page = _complete(session, search, page)
+        page = _complete(connection, search, page)
     return ItemPage([_stored_text(row) for row in page], next_key, matched)
