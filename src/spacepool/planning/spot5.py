@@ -335,8 +335,11 @@ def _solve_coupled(
     )
     selected = stage2.selected if stage2.selected or not stage1.selected else stage1.selected
     if stage2.status != "OPTIMAL" and clock.left() > MIN_SOLVE_S and stage2.selected:
+        # Wrapping windows only where the model holds more than one component
+        # (see _draw_window).
+        several = sum(1 for part in parts if part[0] in kept_set) > 1
         selected = _window_search(
-            model, extract, objective, stage2, sorted(kept), clock, workers, seed
+            model, extract, objective, stage2, sorted(kept), clock, workers, seed, several
         )
     value = sum(graph.photos[p].weight for p in selected)
     if proven_high:
@@ -472,15 +475,18 @@ def _window_search(
     clock: Clock,
     workers: int,
     seed: int,
+    wrap: bool = False,
 ) -> dict[int, int]:
     """Improve the stage-2 solution ``start`` of ``model`` (objective ``objective``)
-    until the deadline.
+    until the deadline; with ``wrap``, every other window wraps around the end of
+    ``order``.
 
     Photo ids follow the time of the images, and constraints link photos close in
     time, so a neighbourhood is a window of consecutive ids among ``order`` (the
-    photos of the model): the photos outside it are fixed, the window is
-    re-optimised by CP-SAT with the objective at least the current value; an equal
-    value is accepted too (it moves the search along a plateau). CP-SAT's own
+    photos of the model, see :func:`_draw_window`): the photos outside it are
+    fixed, the window is re-optimised by CP-SAT with the objective at least the
+    current value; an equal value is accepted too (it moves the search along a
+    plateau). CP-SAT's own
     neighbourhoods are random sets of variables or constraints; on 1405 this search
     took stage 2 from 137 to 142 in 24 s where CP-SAT alone stayed at 134-141 in
     30-55 s (measured).
@@ -491,9 +497,7 @@ def _window_search(
     rounds = 0
     while clock.left() > MIN_SOLVE_S:
         rounds += 1
-        size = min(len(order), round(width))
-        first = rng.randrange(0, len(order) - size + 1)
-        window = set(order[first : first + size])
+        window = _draw_window(order, round(width), rng, wrap=wrap and rounds % 2 == 0)
         sub = model.model.clone()
         sub.clear_hints()  # type: ignore[no-untyped-call]
         for (p, v), var in model.x.items():
@@ -517,6 +521,33 @@ def _window_search(
         width = min(_WINDOW_MAX, max(_WINDOW_MIN, width * grow))
     _log.debug("window search: %d windows, value %d, width %.0f", rounds, value, width)
     return current
+
+
+def _draw_window(order: Sequence[int], size: int, rng: random.Random, *, wrap: bool) -> set[int]:
+    """``size`` consecutive photos of ``order`` from a uniformly drawn start.
+
+    With ``wrap``, the start is any photo and the window wraps around the end of
+    ``order``, so that every photo is freed in the same share ``size / len(order)``
+    of these windows. Without it the window stays inside ``order`` (start drawn from
+    ``0..len(order) - size``), which frees the photos near either end far less
+    often: with 561 photos in windows of 250 (1405's stage 2), the first and the
+    last photo in 1 window of 312, the middle ones in 250 of 312.
+
+    When the stage-2 model holds more than one component, the window search
+    alternates the two; otherwise it keeps to inner windows. From the same stage-2
+    starts of 1405 (two components, 561 photos; start 135-138), 25 s of inner
+    windows alone reached 142 (the best-known value) from 1 of 4 starts, wrapping
+    windows alone from 4 of 4. On 1401 (the 379-photo component alone) wrapping
+    windows were slower in 2 of 3 starts (22 s against 6 s), and in full 60 s runs
+    with them 1401 met its best-known value in 2 of 6 runs, with inner windows only
+    in 21 of 22 (docs/spot5.md)."""
+    n = len(order)
+    size = min(n, size)
+    if not wrap:
+        first = rng.randrange(0, n - size + 1)
+        return set(order[first : first + size])
+    first = rng.randrange(n)
+    return {order[(first + i) % n] for i in range(size)}
 
 
 __all__ = [
