@@ -83,6 +83,22 @@ def test_gantt_png_is_a_png_and_the_html_report_is_self_contained() -> None:
         assert text in page
 
 
+def test_every_bar_of_the_gantt_chart_is_visible_and_starts_at_its_time() -> None:
+    from spacepool.planning.gantt import MIN_BAR_SHARE, _figure
+
+    plan = small_plan()
+    axes = _figure(plan).axes[0]
+    bars = [path.get_extents() for bars in axes.collections for path in bars.get_paths()]
+    starts_h = sorted(x.start_s / 3600.0 for x in (*plan.acquisitions, *plan.downlinks))
+    assert sorted(bar.x0 for bar in bars) == pytest.approx(starts_h, abs=1e-9)
+    horizon_h = plan.horizon_s / 3600.0
+    assert min(bar.width for bar in bars) >= MIN_BAR_SHARE * horizon_h * (1 - 1e-9)
+    # a bar longer than the minimum keeps its true length
+    longest = max(x.end_s - x.start_s for x in (*plan.acquisitions, *plan.downlinks))
+    if longest > MIN_BAR_SHARE * plan.horizon_s:
+        assert max(bar.width for bar in bars) == pytest.approx(longest / 3600.0)
+
+
 def test_the_package_exports_its_documented_names() -> None:
     assert spacepool.planning.__all__ == [
         "FAIRNESS_MODES",

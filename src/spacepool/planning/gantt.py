@@ -3,7 +3,10 @@ self-contained HTML page (inline SVG, no external resources).
 
 Rows: one per satellite instrument (acquisitions, coloured by partner) and one per
 station (downlinks, coloured by satellite). The time axis is hours from the plan
-start (UTC).
+start (UTC). A bar is drawn at least :data:`MIN_BAR_SHARE` of the horizon wide: a
+10-second image in a three-day plan is a twentieth of a pixel at its true width,
+and the chart is for seeing where the work falls; the exact times are in the
+plan's tables and JSON.
 """
 
 from __future__ import annotations
@@ -30,6 +33,11 @@ _COLOURS = (
 )  # matplotlib's "tab10" palette
 
 
+# Narrowest bar, as a share of the plan's horizon: about 4 pixels of the PNG's
+# 1,000-pixel axis.
+MIN_BAR_SHARE = 0.004
+
+
 def _figure(plan: Plan) -> Any:
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
@@ -45,15 +53,16 @@ def _figure(plan: Plan) -> Any:
     row_of = {name: k for k, name in enumerate(rows)}
     partner_colour = {p: _COLOURS[k % len(_COLOURS)] for k, p in enumerate(partners)}
     satellite_colour = {s: _COLOURS[(k + 3) % len(_COLOURS)] for k, s in enumerate(satellites)}
+    min_width_s = MIN_BAR_SHARE * plan.horizon_s
     for a in plan.acquisitions:
         y = row_of[f"{a.satellite}/{a.instrument}"]
-        width_h = max(a.end_s - a.start_s, 1.0) / 3600.0
+        width_h = max(a.end_s - a.start_s, min_width_s) / 3600.0
         axes.broken_barh(
             [(a.start_s / 3600.0, width_h)], (y - 0.35, 0.7), facecolors=partner_colour[a.partner]
         )
     for d in plan.downlinks:
         y = row_of[f"station {d.station}"]
-        width_h = max(d.end_s - d.start_s, 1.0) / 3600.0
+        width_h = max(d.end_s - d.start_s, min_width_s) / 3600.0
         axes.broken_barh(
             [(d.start_s / 3600.0, width_h)],
             (y - 0.35, 0.7),
