@@ -19,7 +19,7 @@ from spacepool.store import Store
 from spacepool.store.collections import create_collection
 from spacepool.store.items import create_items
 from spacepool.store.partners import add_partner
-from spacepool.store.search import ItemQuery, search_items
+from spacepool.store.search import ItemQuery, count_items, search_items
 
 ESA = Viewer.partner("esa")
 # Points on a 6 x 5 grid of 2-degree steps from (0, 0); the triangle below holds
@@ -93,3 +93,65 @@ def test_a_page_without_area_that_is_not_the_whole_set_counts_in_sql(store: Stor
     total = len(GRID_LON_DEG) * len(GRID_LAT_DEG)
     assert (len(page.items), page.number_matched) == (2, total)
     assert sum("count(" in s.lower() for s in statements) == 1
+
+
+# Squares of side 1 degree every 0.75 degrees from -3 to 3: inside the boxes below,
+# across their edges, and outside; and a triangle whose bounds overlap the box
+# (0, 0)-(2, 2) in its corner while the triangle stays out of it (its long side,
+# lon + lat = 4.5, passes the corner (2, 2) at a distance).
+SQUARE_STARTS_DEG = [-3.0 + 0.75 * k for k in range(9)]
+CORNER_TRIANGLE = shapely.Polygon([(1.5, 3.0), (3.0, 3.0), (3.0, 1.5)])
+COUNT_AREAS = {
+    "box": shapely.box(0.0, 0.0, 2.0, 2.0),
+    "two boxes": shapely.MultiPolygon(
+        [shapely.box(-3.0, -3.0, -1.0, -1.0), shapely.box(1.0, 1.0, 3.0, 3.0)]
+    ),
+    "triangle": shapely.Polygon([(0.0, 0.0), (3.0, 0.0), (0.0, 3.0)]),
+}
+
+
+@pytest.fixture
+def squares(database_url: str) -> Iterator[tuple[Store, list[shapely.Geometry]]]:
+    store = Store(database_url)
+    footprints = [
+        shapely.box(x, y, x + 1.0, y + 1.0) for x in SQUARE_STARTS_DEG for y in SQUARE_STARTS_DEG
+    ]
+    footprints.append(CORNER_TRIANGLE)
+    docs = []
+    for n, footprint in enumerate(footprints):
+        doc = item_doc(f"s{n:03d}", when=NOW - timedelta(minutes=n + 1))
+        doc["geometry"] = shapely.geometry.mapping(footprint)
+        doc["bbox"] = list(footprint.bounds)
+        docs.append(doc)
+    with store.transaction() as session:
+        add_partner(session, "esa", "European Space Agency", now=NOW)
+        create_collection(session, collection_doc("eo"), now=NOW)
+        create_items(session, [parse_item(d, collection="eo") for d in docs], ESA, now=NOW)
+    yield store, footprints
+    store.close()
+
+
+@pytest.mark.parametrize("name", COUNT_AREAS)
+def test_a_count_over_boxes_reads_only_the_edge_rows_and_stays_exact(
+    squares: tuple[Store, list[shapely.Geometry]], monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    store, footprints = squares
+    area = COUNT_AREAS[name]
+    expected = sum(1 for footprint in footprints if footprint.intersects(area))
+    assert 0 < expected < len(footprints)
+    # The corner triangle's bounds overlap the box but the triangle does not.
+    assert CORNER_TRIANGLE.envelope.intersects(COUNT_AREAS["box"])
+    assert not CORNER_TRIANGLE.intersects(COUNT_AREAS["box"])
+    monkeypatch.setattr(search_module, "SPATIAL_BATCH_ROWS", 4)  # the page cannot hold all
+    statements = _statements(store)
+    with store.reading() as connection:
+        page = search_items(connection, ESA, NOW, ItemQuery(area=area, limit=2))
+    assert page.number_matched == expected
+    with store.reading() as connection:
+        assert count_items(connection, ESA, NOW, ItemQuery(area=area)) == expected
+    row_reads = [s for s in statements if "count(" not in s.lower()]
+    edge_only = [s for s in row_reads if "NOT (" in s]
+    if name == "triangle":  # not boxes: every candidate is read and tested
+        assert not edge_only
+    else:
+        assert edge_only

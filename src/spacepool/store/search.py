@@ -43,6 +43,7 @@ from sqlalchemy import (
     column,
     func,
     literal_column,
+    not_,
     null,
     or_,
     select,
@@ -645,12 +646,40 @@ def _complete(connection: Connection, search: _Search, page: Sequence[Row[Any]])
     return [row if row.whole else fetched[row.pk] for row in page if row.whole or row.pk in fetched]
 
 
+def _within_any(count: int) -> ColumnElement[bool]:
+    """Rows whose bounds lie within one of the area's first ``count`` boxes (the
+    envelope parameters; see :func:`_in_area`)."""
+    terms = []
+    for index in range(count):
+        minx, miny, maxx, maxy = _envelope_params(index)
+        terms.append(
+            and_(Item.minx >= minx, Item.miny >= miny, Item.maxx <= maxx, Item.maxy <= maxy)
+        )
+    return or_(*terms)
+
+
 def _count(connection: Connection, search: _Search, query: ItemQuery) -> int:
+    """How many items meet the search, paging aside.
+
+    Without a geometry test, one SQL count. With one, the candidates' geometry is
+    tested here; when the area is made of boxes and the filter has no spatial test,
+    the candidates whose bounds lie within a box are counted in SQL instead (they
+    intersect it: :func:`_in_area`) and only the others, on a box's edge, are read:
+    a whole-globe box over 490,000 visible items took 5.5 s when every candidate was
+    read (bench_store's million items, in process)."""
     if not _exact(query):
         stmt = select(func.count()).select_from(Item).where(*search.conditions)
         return int(connection.execute(stmt, search.params).scalar() or 0)
     total = 0
-    candidates = select(*_CANDIDATE_COLUMNS).where(*search.conditions)
+    edge: tuple[ColumnElement[bool], ...] = ()
+    area = search.area
+    spatial_filter = query.filter is not None and bool(query.filter.spatial)
+    if area is not None and area.boxes is not None and not spatial_filter:
+        within = _within_any(len(area.envelopes))
+        inside = select(func.count()).select_from(Item).where(*search.conditions, within)
+        total += int(connection.execute(inside, search.params).scalar() or 0)
+        edge = (not_(within),)
+    candidates = select(*_CANDIDATE_COLUMNS).where(*search.conditions, *edge)
     rows = connection.execute(candidates, search.params).yield_per(SPATIAL_BATCH_ROWS)
     for chunk in rows.partitions():
         total += int(_keep(chunk, search, query).sum())
