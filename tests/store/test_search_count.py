@@ -155,3 +155,43 @@ def test_a_count_over_boxes_reads_only_the_edge_rows_and_stays_exact(
         assert not edge_only
     else:
         assert edge_only
+
+
+# Broader than a tenth of the globe (search.SPATIAL_INDEX_MAX_AREA_DEG2), its edges
+# across the squares.
+BROAD_BOX = shapely.box(0.5, 0.5, 120.0, 80.0)
+
+
+@pytest.mark.parametrize("with_time", [False, True], ids=["box", "box-and-time"])
+def test_a_broad_box_finds_the_same_items_by_either_plan(
+    squares: tuple[Store, list[shapely.Geometry]], with_time: bool
+) -> None:
+    store, footprints = squares
+    envelope = BROAD_BOX.bounds
+    assert (envelope[2] - envelope[0]) * (envelope[3] - envelope[1]) > (
+        search_module.SPATIAL_INDEX_MAX_AREA_DEG2
+    )
+    start = NOW - timedelta(minutes=70) if with_time else None
+    expected = [
+        f"s{n:03d}"
+        for n, footprint in enumerate(footprints)
+        if footprint.intersects(BROAD_BOX) and (start is None or n + 1 <= 70)
+    ]
+    assert 0 < len(expected) < len(footprints)
+    statements = _statements(store)
+    seen: list[str] = []
+    after = None
+    while True:
+        with store.reading() as connection:
+            page = search_items(
+                connection, ESA, NOW, ItemQuery(area=BROAD_BOX, start=start, limit=7, after=after)
+            )
+        assert page.number_matched == len(expected)
+        seen.extend(item.id for item in page.items)
+        after = page.next
+        if after is None:
+            break
+    assert seen == expected  # newest first: the ids follow the item times
+    if store.engine.dialect.name == "postgresql":
+        # the box goes to the GiST index only with a time range
+        assert any("box(" in s for s in statements) == with_time
