@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -348,16 +348,8 @@ def _postgres_filters(shape: _Shape) -> list[ColumnElement[bool]]:
     # items, in process: a whole-globe box 0.55-0.75 s against 2.7-2.8 s; 90 x 80
     # degrees with a 30-day range 0.12-0.13 s only with the box in the index.
     if shape.boxes and (shape.indexed or shape.start or shape.end):
-        conditions.append(
-            or_(
-                *(
-                    _box(Item.minx, Item.miny, Item.maxx, Item.maxy).op("&&")(
-                        _box(*_envelope_params(index))
-                    )
-                    for index in range(shape.boxes)
-                )
-            )
-        )
+        footprint = _box(Item.minx, Item.miny, Item.maxx, Item.maxy)
+        conditions.append(_any_box(shape.boxes, lambda *edges: footprint.op("&&")(_box(*edges))))
     return conditions
 
 
@@ -379,23 +371,30 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _RTREE_SLACK_S = 1.0
 # Largest search box (square degrees of longitude x latitude) looked up through the
 # spatial index (SQLite's R*Tree; on PostgreSQL, the GiST index when no time range
-# is given: see _postgres_filters): a tenth of the globe's 360 x 180. For broader boxes most items are
-# candidates, and walking the page's sort order with an early stop beats collecting
+# is given: see _postgres_filters): a tenth of the globe's 360 x 180. For broader
+# boxes most items are candidates, and walking the page's sort order with an early stop beats collecting
 # every candidate and sorting them (bench_store's 10 x 10 degree searches at 100,000
 # items: p50 136 ms before the index, 6.5 ms through it; see docs/data-service.md).
 SPATIAL_INDEX_MAX_AREA_DEG2 = 6_480.0
 
 
+def _any_box(
+    count: int, test: Callable[[Any, Any, Any, Any], ColumnElement[bool]]
+) -> ColumnElement[bool]:
+    """``test`` (given a box's min/max lon, lat parameters) of any of the area's
+    first ``count`` boxes."""
+    return or_(*(test(*_envelope_params(index)) for index in range(count)))
+
+
 def _overlaps_any(boxes: Any, count: int) -> ColumnElement[bool]:
     """Rows whose box (``boxes.minx`` .. ``boxes.maxy``: the item columns or the
     R*Tree's) overlaps one of the area's first ``count`` boxes."""
-    terms = []
-    for index in range(count):
-        minx, miny, maxx, maxy = _envelope_params(index)
-        terms.append(
-            and_(boxes.minx <= maxx, boxes.maxx >= minx, boxes.miny <= maxy, boxes.maxy >= miny)
-        )
-    return or_(*terms)
+    return _any_box(
+        count,
+        lambda minx, miny, maxx, maxy: and_(
+            boxes.minx <= maxx, boxes.maxx >= minx, boxes.miny <= maxy, boxes.maxy >= miny
+        ),
+    )
 
 
 def _sqlite_filters(shape: _Shape) -> list[ColumnElement[bool]]:
@@ -551,7 +550,12 @@ def _in_area(rows: Sequence[Any], area: _Area) -> np.ndarray:
 
 def _exact(query: ItemQuery) -> bool:
     """Whether rows passing the SQL conditions still need a geometry test."""
-    return query.area is not None or (query.filter is not None and bool(query.filter.spatial))
+    return query.area is not None or _spatial_filter(query)
+
+
+def _spatial_filter(query: ItemQuery) -> bool:
+    """Whether the query's CQL2 filter has spatial tests (done here, on geometry)."""
+    return query.filter is not None and bool(query.filter.spatial)
 
 
 def _keep(rows: Sequence[Any], search: _Search, query: ItemQuery) -> np.ndarray:
@@ -559,7 +563,7 @@ def _keep(rows: Sequence[Any], search: _Search, query: ItemQuery) -> np.ndarray:
     ``(N,)``) meet ``query.area`` (``search.area``) and the filter's spatial tests."""
     area = search.area
     keep = np.ones(len(rows), dtype=bool) if area is None else _in_area(rows, area)
-    if query.filter is not None and query.filter.spatial:
+    if query.filter is not None and _spatial_filter(query):
         keep &= query.filter.matches_geometry([row[_GEOMETRY_AT] for row in rows])
     return keep
 
@@ -655,15 +659,14 @@ def _complete(connection: Connection, search: _Search, page: Sequence[Row[Any]])
 
 
 def _within_any(count: int) -> ColumnElement[bool]:
-    """Rows whose bounds lie within one of the area's first ``count`` boxes (the
-    envelope parameters; see :func:`_in_area`)."""
-    terms = []
-    for index in range(count):
-        minx, miny, maxx, maxy = _envelope_params(index)
-        terms.append(
-            and_(Item.minx >= minx, Item.miny >= miny, Item.maxx <= maxx, Item.maxy <= maxy)
-        )
-    return or_(*terms)
+    """Rows whose bounds lie within one of the area's first ``count`` boxes (see
+    :func:`_in_area`)."""
+    return _any_box(
+        count,
+        lambda minx, miny, maxx, maxy: and_(
+            Item.minx >= minx, Item.miny >= miny, Item.maxx <= maxx, Item.maxy <= maxy
+        ),
+    )
 
 
 def _count(connection: Connection, search: _Search, query: ItemQuery) -> int:
@@ -681,8 +684,7 @@ def _count(connection: Connection, search: _Search, query: ItemQuery) -> int:
     total = 0
     edge: tuple[ColumnElement[bool], ...] = ()
     area = search.area
-    spatial_filter = query.filter is not None and bool(query.filter.spatial)
-    if area is not None and area.boxes is not None and not spatial_filter:
+    if area is not None and area.boxes is not None and not _spatial_filter(query):
         within = _within_any(len(area.envelopes))
         inside = select(func.count()).select_from(Item).where(*search.conditions, within)
         total += int(connection.execute(inside, search.params).scalar() or 0)
