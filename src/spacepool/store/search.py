@@ -345,8 +345,9 @@ def _postgres_filters(shape: _Shape) -> list[ColumnElement[bool]]:
     # lookup. A broad box alone matches most items: then the page walks the sort
     # order's index and stops early, which the planner only chooses without the
     # box overlap (whose selectivity it cannot estimate). bench_store's million
-    # items, in process: a whole-globe box 0.55-0.75 s against 2.7-2.8 s; 90 x 80
-    # degrees with a 30-day range 0.12-0.13 s only with the box in the index.
+    # items, timed in process by an ad-hoc script: a whole-globe box 0.55-0.75 s
+    # against 2.7-2.8 s; 90 x 80 degrees with a 30-day range 0.12-0.13 s only with
+    # the box in the index.
     if shape.boxes and (shape.indexed or shape.start or shape.end):
         footprint = _box(Item.minx, Item.miny, Item.maxx, Item.maxy)
         conditions.append(_any_box(shape.boxes, lambda *edges: footprint.op("&&")(_box(*edges))))
@@ -677,7 +678,7 @@ def _count(connection: Connection, search: _Search, query: ItemQuery) -> int:
     the candidates whose bounds lie within a box are counted in SQL instead (they
     intersect it: :func:`_in_area`) and only the others, on a box's edge, are read:
     a whole-globe box over 490,000 visible items took 5.5 s when every candidate was
-    read (bench_store's million items, in process)."""
+    read (bench_store's million items, timed in process by an ad-hoc script)."""
     if not _exact(query):
         stmt = select(func.count()).select_from(Item).where(*search.conditions)
         return int(connection.execute(stmt, search.params).scalar() or 0)
