@@ -300,8 +300,8 @@ def postgres_cache(database_url: str) -> str:
 def vacuum_analyze(database_url: str) -> float:
     """``VACUUM (ANALYZE)`` of the tables the search reads, as PostgreSQL's manual
     advises after a bulk load ("Populating a Database"); returns the seconds taken.
-    Otherwise autovacuum does it on its own schedule, and its passes over the
-    million items had run during the searches timed next."""
+    Otherwise autovacuum does it on its own schedule, possibly during the
+    searches timed next."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
