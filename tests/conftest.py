@@ -24,12 +24,17 @@ NOT_STARTED = (
 BACKENDS = ["sqlite", "postgresql"]
 
 
-def postgres_skip_reason() -> str:
-    have_binaries = any(
+def postgres_binaries_installed() -> bool:
+    """Whether Debian's PostgreSQL server binaries are here (what
+    scripts/with-postgres.sh looks for)."""
+    return any(
         os.access(os.path.join(d, "initdb"), os.X_OK)
         for d in glob.glob("/usr/lib/postgresql/*/bin")
     )
-    return NOT_STARTED if have_binaries else NO_SERVER
+
+
+def postgres_skip_reason() -> str:
+    return NOT_STARTED if postgres_binaries_installed() else NO_SERVER
 
 
 def fresh_database(backend: str, directory: Path) -> Iterator[str]:

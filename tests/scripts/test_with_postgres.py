@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NO_SERVER
+from conftest import NO_SERVER, postgres_binaries_installed
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "with-postgres.sh"
 SHOW_SHARED_BUFFERS = (
@@ -29,10 +29,6 @@ def _run(shared_buffers: str, *command: str) -> subprocess.CompletedProcess[str]
     return subprocess.run(
         [str(SCRIPT), *command], env=environment, capture_output=True, text=True, timeout=120
     )
-
-
-def _have_server() -> bool:
-    return any(Path(d, "initdb").exists() for d in Path("/usr/lib/postgresql").glob("*/bin"))
 
 
 @pytest.mark.parametrize(
@@ -59,7 +55,7 @@ def test_a_shared_buffers_value_that_is_not_a_size_fails_before_any_server_start
 
 
 def test_shared_buffers_from_the_environment_reaches_the_server() -> None:
-    if not _have_server():
+    if not postgres_binaries_installed():
         pytest.skip(NO_SERVER)
     result = _run("256MB", sys.executable, "-c", SHOW_SHARED_BUFFERS)
     assert result.returncode == 0, result.stderr
