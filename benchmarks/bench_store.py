@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -248,16 +249,29 @@ def fresh_keys(database_url: str) -> dict[str, str]:
     return {"p03": key}
 
 
+@contextlib.contextmanager
+def _postgres(url: str) -> Iterator[Any]:
+    """An autocommit connection to the PostgreSQL database at ``url`` (statements
+    such as CREATE DATABASE and VACUUM run outside a transaction), on an engine of
+    its own that is disposed of afterwards."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
 def postgres_database(server_url: str) -> tuple[str, str]:
     """A fresh database on the server at ``server_url``: ``(url, name)``."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
     name = f"spacepool_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
+    with _postgres(server_url) as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
     return make_url(server_url).set(database=name).render_as_string(hide_password=False), name
 
 
@@ -266,25 +280,17 @@ def postgres_cache(database_url: str) -> str:
     search reads (the items table and its indexes, the share table and its
     indexes), as one line; a catalogue larger than the cache is read from the
     operating system's cache page by page, which costs the database CPU."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            cache = connection.execute(text("SHOW shared_buffers")).scalar_one()
-            cache_bytes = connection.execute(
-                text(
-                    "SELECT setting::bigint * pg_size_bytes(unit) FROM pg_settings"
-                    " WHERE name = 'shared_buffers'"
-                )
-            ).scalar_one()
-            size_bytes = connection.execute(
-                text(
-                    "SELECT pg_total_relation_size('items') + pg_total_relation_size('item_shares')"
-                )
-            ).scalar_one()
-    finally:
-        engine.dispose()
+    with _postgres(database_url) as connection:
+        cache, cache_bytes, size_bytes = connection.execute(
+            text(
+                "SELECT current_setting('shared_buffers'),"
+                " (SELECT setting::bigint * pg_size_bytes(unit) FROM pg_settings"
+                "  WHERE name = 'shared_buffers'),"
+                " pg_total_relation_size('items') + pg_total_relation_size('item_shares')"
+            )
+        ).one()
     line = (
         f"PostgreSQL shared_buffers {cache}; items and shares with their indexes "
         f"{size_bytes / 2**20:,.0f} MB"
@@ -302,25 +308,19 @@ def vacuum_analyze(database_url: str) -> float:
     advises after a bulk load ("Populating a Database"); returns the seconds taken.
     Otherwise autovacuum does it on its own schedule, possibly during the
     searches timed next."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
     started = time.perf_counter()
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("VACUUM (ANALYZE) items, item_shares"))
-    finally:
-        engine.dispose()
+    with _postgres(database_url) as connection:
+        connection.execute(text("VACUUM (ANALYZE) items, item_shares"))
     return time.perf_counter() - started
 
 
 def drop_postgres_database(server_url: str, name: str) -> None:
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
+    with _postgres(server_url) as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _process_table() -> dict[int, tuple[int, str, float]]:
