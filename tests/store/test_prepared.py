@@ -24,7 +24,14 @@ from spacepool.store.items import create_items
 from spacepool.store.models import Item
 from spacepool.store.partners import add_partner
 from spacepool.store.prepared import fetch_all, prepare
-from spacepool.store.search import SPATIAL_BATCH_ROWS, ItemQuery, SortKey, _search, _statement
+from spacepool.store.search import (
+    SPATIAL_BATCH_ROWS,
+    ItemQuery,
+    SortKey,
+    _boxes,
+    _search,
+    _statement,
+)
 
 PARTNERS = ("esa", "nasa", "jaxa")
 VIEWERS = [Viewer.anonymous(), Viewer.partner("nasa"), Viewer.partner("esa"), Viewer.admin()]
@@ -83,7 +90,9 @@ def test_rows_through_the_driver_equal_the_rows_of_execute(store: Store, viewer:
         for query in _queries():
             search = _search(viewer, NOW, query, "postgresql")
             exact = query.area is not None
-            stmt = _statement(search, exact, query.after is not None)
+            # the statement the search runs (over boxes: the classified candidates)
+            boxes = _boxes(search, query) if exact else 0
+            stmt = _statement(search, exact, query.after is not None, boxes)
             params: dict[str, Any] = {
                 **search.params,
                 "sp_limit": SPATIAL_BATCH_ROWS,

@@ -157,6 +157,60 @@ def test_a_count_over_boxes_reads_only_the_edge_rows_and_stays_exact(
         assert edge_only
 
 
+@pytest.mark.parametrize("name", ["box", "two boxes"])
+def test_a_first_page_over_boxes_reads_the_page_the_edge_rows_and_the_last_candidate(
+    squares: tuple[Store, list[shapely.Geometry]], monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    store, footprints = squares
+    area = COUNT_AREAS[name]
+    boxes = [part.bounds for part in shapely.get_parts(area)]
+
+    def overlaps(bounds: tuple[float, ...], box: tuple[float, ...]) -> bool:
+        return (
+            bounds[0] <= box[2]
+            and bounds[2] >= box[0]
+            and bounds[1] <= box[3]
+            and (bounds[3] >= box[1])
+        )
+
+    def within(bounds: tuple[float, ...], box: tuple[float, ...]) -> bool:
+        return (
+            bounds[0] >= box[0]
+            and bounds[1] >= box[1]
+            and bounds[2] <= box[2]
+            and (bounds[3] <= box[3])
+        )
+
+    # Candidates (bounds overlap a box), newest first: item n is n + 1 minutes old.
+    candidates = [n for n, f in enumerate(footprints) if any(overlaps(f.bounds, b) for b in boxes)]
+    inside = [n for n in candidates if any(within(footprints[n].bounds, b) for b in boxes)]
+    edge = [n for n in candidates if n not in inside]
+    limit = 1
+    # What the page and its count need: the first limit + 1 inside rows (one more
+    # tells whether there is a next page), every edge row, and the last candidate.
+    needed = set(inside[: limit + 1]) | set(edge) | {candidates[-1]}
+    assert len(inside) > limit + 2 and edge  # inside rows are left out, edge rows tested
+    assert len(needed) < len(candidates)
+    matching = [n for n in candidates if footprints[n].intersects(area)]
+
+    returned: list[int] = []
+    fetch = search_module.fetch_all
+
+    def counted(*args: Any) -> Any:
+        rows = fetch(*args)
+        returned.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(search_module, "fetch_all", counted)
+    statements = _statements(store)
+    with store.reading() as connection:
+        page = search_items(connection, ESA, NOW, ItemQuery(area=area, limit=limit))
+    assert [item.id for item in page.items] == [f"s{n:03d}" for n in matching[:limit]]
+    assert page.number_matched == len(matching)
+    assert returned == [len(needed)]  # one statement, and only those rows
+    assert not any(s.lower().startswith("select count(") for s in statements)  # no count query
+
+
 # Broader than a tenth of the globe (search.SPATIAL_INDEX_MAX_AREA_DEG2), its edges
 # across the squares.
 BROAD_BOX = shapely.box(0.5, 0.5, 120.0, 80.0)
