@@ -689,14 +689,11 @@ def _matching_rows(
             rows: Sequence[Any] = connection.execute(stmt, params).all()
         else:  # a statement of the query's shape, reused (see spacepool.store.prepared)
             rows = fetch_all(connection, stmt, params)
-        keep = _keep(rows, search, query) if exact else np.ones(len(rows), dtype=bool)
-        fetched = len(rows)
-        matched = int(keep.sum())
-        if boxes and rows:  # the last row is the last candidate (see _classified)
-            fetched = rows[-1].position
-            inside = np.array([row.inside for row in rows], dtype=bool)
-            matched = rows[-1].inside_so_far + int(keep[~inside].sum())
-            keep &= np.array([row.page_row for row in rows], dtype=bool)
+        if boxes:
+            keep, fetched, matched = _sorted_out(rows, search)
+        else:
+            keep = _keep(rows, search, query) if exact else np.ones(len(rows), dtype=bool)
+            fetched, matched = len(rows), int(keep.sum())
         if scan is not None and first_round and cursor is None and fetched < batch:
             scan.exhausted = True
             scan.matched = matched
@@ -709,6 +706,25 @@ def _matching_rows(
         params[_AFTER_COLLECTION.key] = cursor.collection
         params[_AFTER_ID.key] = cursor.item_id
     return found[:want]
+
+
+def _sorted_out(rows: Sequence[Any], search: _Search) -> tuple[np.ndarray, int, int]:
+    """For rows of :func:`_classified`: which of them are page candidates that meet
+    the area (shape ``(N,)``; the database marked those surely inside, the others'
+    geometry is tested here), how many candidates were fetched, and how many of
+    those meet the area."""
+    if not rows:
+        return np.zeros(0, dtype=bool), 0, 0
+    assert search.area is not None
+    keep = np.array([row.inside for row in rows], dtype=bool)
+    edge = np.flatnonzero(~keep)
+    if len(edge):
+        geometries = [rows[int(k)][_GEOMETRY_AT] for k in edge]
+        keep[edge] = _intersecting(geometries, search.area.geometry)
+    last = rows[-1]  # the last candidate (see _classified)
+    matched = last.inside_so_far + int(keep[edge].sum())
+    keep &= np.array([row.page_row for row in rows], dtype=bool)
+    return keep, last.position, matched
 
 
 # What a candidate row needs for the geometry test and the order (see
