@@ -15,7 +15,7 @@ from spacepool.store.models import Base
 # ix_items_search (revision 0004) exists on PostgreSQL only, where it is compared;
 # on SQLite alembic says it cannot reflect expression indexes and skips it.
 @pytest.mark.filterwarnings(
-    "ignore:autogenerate skipping metadata-specified expression-based index 'ix_items_search'"
+    "ignore:autogenerate skipping metadata-specified expression-based index 'ix_items_search"
 )
 def test_migrations_build_the_model_schema_with_no_difference(database_url: str) -> None:
     upgrade_database(database_url)
@@ -29,7 +29,7 @@ def test_migrations_build_the_model_schema_with_no_difference(database_url: str)
     finally:
         engine.dispose()
     assert differences == []
-    assert version == "0005"
+    assert version == "0006"
     assert {"partners", "api_keys", "collections", "items", "item_shares", "audit_log"} <= tables
 
 

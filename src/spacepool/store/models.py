@@ -94,6 +94,24 @@ class Collection(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+# The expressions of the PostgreSQL search indexes (revisions 0004 and 0006), which
+# spacepool.store.search repeats in its conditions: PostgreSQL uses an expression
+# index only for the same expression. A slice is a whole SEARCH_SLICE_S period since
+# 1970 (exact: numeric seconds); slice k shifts the footprint's box east by 360 k
+# degrees, into a band of longitude of its own. Written as PostgreSQL prints them
+# back (pg_get_indexdef, pretty), so that Alembic's comparison finds them equal.
+SEARCH_SLICE_S = 2_592_000  # 30 days
+SEARCH_SPAN_SQL = "tstzrange(datetime_start, datetime_end, '[]')"
+_SLICE_SQL = (
+    "floor(EXTRACT(epoch FROM {} - '1970-01-01 00:00:00+00'::timestamp with time zone)"
+    f" / {SEARCH_SLICE_S}::numeric)::double precision"
+)
+SLICED_BOX_SQL = (
+    f"box(point(minx + 360::double precision * {_SLICE_SQL.format('datetime_start')}, miny), "
+    f"point(maxx + 360::double precision * {_SLICE_SQL.format('datetime_end')}, maxy))"
+)
+
+
 class Item(Base):
     """A STAC item with its owner, access policy and embargo as columns.
 
@@ -120,7 +138,15 @@ class Item(Base):
         Index(
             "ix_items_search",
             text("box(point(minx, miny), point(maxx, maxy))"),
-            text("tstzrange(datetime_start, datetime_end, '[]')"),
+            text(SEARCH_SPAN_SQL),
+            postgresql_using="gist",
+        ).ddl_if(dialect="postgresql"),
+        # PostgreSQL only (revision 0006): the same by place within 30-day slices of
+        # time, for searches with both ends of a time range.
+        Index(
+            "ix_items_search_sliced",
+            text(SLICED_BOX_SQL),
+            text(SEARCH_SPAN_SQL),
             postgresql_using="gist",
         ).ddl_if(dialect="postgresql"),
     )
