@@ -567,9 +567,8 @@ def _candidate_statement(
         if after:
             stmt = stmt.where(_AFTER)
         return stmt.order_by(*_ORDER).limit(_LIMIT)
-    documents = _DOCUMENTS
     plain = _PLAIN
-    inner = select(*plain, *documents).where(*conditions)
+    inner = select(*plain, *_DOCUMENTS).where(*conditions)
     if after:
         inner = inner.where(_AFTER)
     rows = inner.order_by(*_ORDER).limit(_LIMIT).subquery("candidates")
@@ -581,7 +580,7 @@ def _candidate_statement(
 
     return select(
         *(rows.c[column.key] for column in plain),
-        *(if_whole(cast(rows.c[column.key], Text), column.key) for column in documents),
+        *(if_whole(cast(rows.c[column.key], Text), column.key) for column in _DOCUMENTS),
         if_whole(_shares_text(dialect, rows.c.pk), "shares"),
         whole.label("whole"),
     ).order_by(*order)
