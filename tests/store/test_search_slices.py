@@ -104,6 +104,7 @@ WINDOWS = {
     "ending a microsecond before it": (BOUNDARY - SLICE, BOUNDARY - US),
     "starting at it": (BOUNDARY, BOUNDARY + SLICE / 3),
     "over two slices": (BOUNDARY - SLICE / 2, BOUNDARY + SLICE / 2),
+    "over three slices": (BOUNDARY - SLICE - US, BOUNDARY + SLICE / 2),
     "over five slices": (BOUNDARY - 2 * SLICE, BOUNDARY + 2 * SLICE + US),
     "before 1970": (OLD_BOUNDARY - US, OLD_BOUNDARY + US),
     "longer than the sliced lookups": (OLD_BOUNDARY, BOUNDARY),

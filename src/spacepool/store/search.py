@@ -301,9 +301,14 @@ def _shape_of(viewer: Viewer, query: ItemQuery, dialect: str) -> tuple[_Shape, _
     return shape, area
 
 
-# Most time slices a search looks up in ``ix_items_search_sliced`` (two years of
-# 30-day slices); a longer time range uses ``ix_items_search``.
-MAX_SEARCH_SLICES = 24
+# Most time slices a search looks up in ``ix_items_search_sliced``; a longer time
+# range uses ``ix_items_search``. Each slice is one more index descent and bitmap, and
+# past a few slices that costs more than the pages it spares: on bench_store's
+# million items (in process, 300 searches each, ad-hoc script), 10 x 10 degrees
+# gained up to 90 days (4 slices: 3.8 against 4.3 ms) and lost at 365 days (13
+# slices: 29.9 against 19.9 ms); 3 x 3 degrees gained at 30 days, broke even at 55
+# and lost at 90 days (1.5 against 1.0 ms).
+MAX_SEARCH_SLICES = 3
 _SLICE = timedelta(seconds=SEARCH_SLICE_S)
 
 
