@@ -248,15 +248,20 @@ contacts_ = st.tuples(
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(windows_, max_size=12), st.lists(contacts_, max_size=12))
-def test_coalitions_obey_the_pooling_invariants(windows, contacts):
+@given(st.lists(windows_, max_size=12), st.lists(contacts_, max_size=12), st.booleans())
+def test_coalitions_obey_the_pooling_invariants(windows, contacts, shared):
     partners = ("p0", "p1", "p2")
     span = 24 * H
+    # shared: a satellite may carry instruments of several partners (NISAR); else
+    # satellite k's instruments all belong to partner k mod 3.
     found = Potential.of(
         T0,
         T0 + timedelta(seconds=span),
         partners,
-        [(f"S{s}", partners[p], a, min(a + d, span), f"i{s}") for s, p, a, d in windows],
+        [
+            (f"S{s}", partners[p if shared else s % 3], a, min(a + d, span), f"i{s}")
+            for s, p, a, d in windows
+        ],
         [(f"S{s}", f"G{p}", partners[p], a, min(a + d, span)) for s, p, a, d in contacts],
     )
     pool, alone, without = coalitions(found)
@@ -265,12 +270,16 @@ def test_coalitions_obey_the_pooling_invariants(windows, contacts):
         rest = without[partner]
         assert _seconds(pool.hours_to_first_acquisition) <= _seconds(one.hours_to_first_acquisition)
         assert _seconds(pool.hours_to_first_delivery) <= _seconds(one.hours_to_first_delivery)
-        assert one.acquisitions <= pool.acquisitions
         assert _seconds(rest.hours_to_first_acquisition) >= _seconds(
             pool.hours_to_first_acquisition
         )
         assert _seconds(rest.hours_to_first_delivery) >= _seconds(pool.hours_to_first_delivery)
-        assert rest.acquisitions <= pool.acquisitions
+        if not shared:
+            # Acquisitions are a satellite's windows merged where they overlap. When
+            # partners share a satellite, one partner's long window can join two
+            # windows of another into one pass, so the count is not monotonic there.
+            assert one.acquisitions <= pool.acquisitions
+            assert rest.acquisitions <= pool.acquisitions
         if rest.max_revisit_hours is not None:
             assert pool.max_revisit_hours is not None
             assert rest.max_revisit_hours >= pool.max_revisit_hours - 1e-12

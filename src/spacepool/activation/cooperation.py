@@ -25,8 +25,12 @@ share a radio band. Contacts cut by the period end are left out (their LOS, the 
 time, is not known within the period).
 
 Consequences, checked by property tests: the pool's first acquisition and first delivery
-are never later than any coalition's, each partner alone has at most the pool's
-acquisitions, and the pool without a partner is never better than the pool.
+are never later than any coalition's, and the pool without a partner is never better
+than the pool in first acquisition, first delivery or longest revisit. When each
+satellite's instruments belong to one partner, each partner alone also has at most the
+pool's acquisitions and the pool without a partner at most as many; a satellite that
+carries several partners' instruments can break that count's order, since one partner's
+long window may join two windows of another into one pass.
 
 Speed: one SGP4 propagation of the satellites that carry a wanted instrument serves one
 imaging search over the area and one contact search over every station
