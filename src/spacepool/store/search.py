@@ -180,7 +180,13 @@ def _key(row: Any) -> SortKey:
     return SortKey(row.datetime_start, row.collection_id, row.item_id)
 
 
-_ORDER = (Item.datetime_start.desc(), Item.collection_id.desc(), Item.item_id.desc())
+def _order(columns: Any) -> tuple[Any, ...]:
+    """The result order, newest first, over ``columns`` (the item table, or a subquery's
+    columns of the same names)."""
+    return (columns.datetime_start.desc(), columns.collection_id.desc(), columns.item_id.desc())
+
+
+_ORDER = _order(Item)
 
 
 @dataclass(frozen=True)
@@ -572,23 +578,36 @@ def _candidate_statement(
         if after:
             stmt = stmt.where(_AFTER)
         return stmt.order_by(*_ORDER).limit(_LIMIT)
-    plain = _PLAIN
-    inner = select(*plain, *_DOCUMENTS).where(*conditions)
+    rows = _candidates(conditions, after)
+    whole = func.row_number().over(order_by=_order(rows.c)) <= _WHOLE
+    return select(
+        *(rows.c[column.key] for column in _PLAIN),
+        *_documents_if(whole, rows, dialect),
+        whole.label("whole"),
+    ).order_by(*_order(rows.c))
+
+
+def _candidates(conditions: Sequence[ColumnElement[bool]], after: bool, *extra: Any) -> Any:
+    """The subquery of the candidates meeting ``conditions`` (after the paging key
+    ``_AFTER`` when ``after``), in result order, at most ``_LIMIT``: their
+    :data:`_PLAIN` columns, their documents and the ``extra`` columns."""
+    inner = select(*_PLAIN, *_DOCUMENTS, *extra).where(*conditions)
     if after:
         inner = inner.where(_AFTER)
-    rows = inner.order_by(*_ORDER).limit(_LIMIT).subquery("candidates")
-    order = (rows.c.datetime_start.desc(), rows.c.collection_id.desc(), rows.c.item_id.desc())
-    whole = func.row_number().over(order_by=order) <= _WHOLE
+    return inner.order_by(*_ORDER).limit(_LIMIT).subquery("candidates")
+
+
+def _documents_if(whole: ColumnElement[bool], rows: Any, dialect: str) -> tuple[Any, ...]:
+    """The documents of ``rows`` (a subquery of :func:`_candidates`) as text, and their
+    shares (:func:`_shares_text`), where ``whole`` holds; NULL elsewhere."""
 
     def if_whole(value: Any, name: str) -> Any:
         return case((whole, value), else_=null()).label(name)
 
-    return select(
-        *(rows.c[column.key] for column in plain),
+    return (
         *(if_whole(cast(rows.c[column.key], Text), column.key) for column in _DOCUMENTS),
         if_whole(_shares_text(dialect, rows.c.pk), "shares"),
-        whole.label("whole"),
-    ).order_by(*order)
+    )
 
 
 def _classified(
@@ -613,13 +632,8 @@ def _classified(
     The window functions share one window (the candidates' order, which the
     subquery already gives), so PostgreSQL computes them in one pass with no sort
     of its own."""
-    plain = _PLAIN
-    within = _within_any(boxes)
-    inner = select(*plain, *_DOCUMENTS, within.label("inside")).where(*conditions)
-    if after:
-        inner = inner.where(_AFTER)
-    rows = inner.order_by(*_ORDER).limit(_LIMIT).subquery("candidates")
-    order = (rows.c.datetime_start.desc(), rows.c.collection_id.desc(), rows.c.item_id.desc())
+    rows = _candidates(conditions, after, _within_any(boxes).label("inside"))
+    order = _order(rows.c)
     # With the default frame (up to the current row and its peers; the order's key is
     # unique, so no row has peers) the sum is a running count.
     ranked = select(
@@ -630,15 +644,10 @@ def _classified(
     ).subquery("ranked")
     whole = ranked.c.position <= _WHOLE
     page_row = or_(not_(ranked.c.inside), ranked.c.inside_so_far <= _WHOLE)
-
-    def if_whole(value: Any, name: str) -> Any:
-        return case((whole, value), else_=null()).label(name)
-
     return (
         select(
-            *(ranked.c[column.key] for column in plain),
-            *(if_whole(cast(ranked.c[column.key], Text), column.key) for column in _DOCUMENTS),
-            if_whole(_shares_text(dialect, ranked.c.pk), "shares"),
+            *(ranked.c[column.key] for column in _PLAIN),
+            *_documents_if(whole, ranked, dialect),
             whole.label("whole"),
             ranked.c.inside,
             page_row.label("page_row"),
@@ -646,9 +655,7 @@ def _classified(
             cast(ranked.c.inside_so_far, Integer).label("inside_so_far"),
         )
         .where(or_(page_row, ranked.c.next_pk.is_(None)))
-        .order_by(
-            ranked.c.datetime_start.desc(), ranked.c.collection_id.desc(), ranked.c.item_id.desc()
-        )
+        .order_by(*_order(ranked.c))
     )
 
 
@@ -692,10 +699,17 @@ def _in_area(rows: Sequence[Any], area: _Area) -> np.ndarray:
             & (bounds[:, 2] <= maxx)
             & (bounds[:, 3] <= maxy)
         )
+    _test_edges(rows, inside, area.geometry)
+    return inside
+
+
+def _test_edges(rows: Sequence[Any], inside: np.ndarray, area: BaseGeometry) -> np.ndarray:
+    """Test the geometry of the ``rows`` not marked in ``inside`` (shape ``(N,)``,
+    updated in place) against ``area``; returns their positions."""
     edge = np.flatnonzero(~inside)
     if len(edge):
-        inside[edge] = _intersecting([rows[int(k)][_GEOMETRY_AT] for k in edge], area.geometry)
-    return inside
+        inside[edge] = _intersecting([rows[int(k)][_GEOMETRY_AT] for k in edge], area)
+    return edge
 
 
 def _exact(query: ItemQuery) -> bool:
@@ -784,10 +798,7 @@ def _sorted_out(rows: Sequence[Any], search: _Search) -> tuple[np.ndarray, int, 
         return np.zeros(0, dtype=bool), 0, 0
     assert search.area is not None
     keep = np.array([row.inside for row in rows], dtype=bool)
-    edge = np.flatnonzero(~keep)
-    if len(edge):
-        geometries = [rows[int(k)][_GEOMETRY_AT] for k in edge]
-        keep[edge] = _intersecting(geometries, search.area.geometry)
+    edge = _test_edges(rows, keep, search.area.geometry)
     last = rows[-1]  # the last candidate (see _classified)
     matched = last.inside_so_far + int(keep[edge].sum())
     keep &= np.array([row.page_row for row in rows], dtype=bool)
@@ -862,9 +873,9 @@ def _count(connection: Connection, search: _Search, query: ItemQuery) -> int:
         return int(connection.execute(stmt, search.params).scalar() or 0)
     total = 0
     edge: tuple[ColumnElement[bool], ...] = ()
-    area = search.area
-    if area is not None and area.boxes is not None and not _spatial_filter(query):
-        within = _within_any(len(area.envelopes))
+    boxes = _boxes(search, query)
+    if boxes:
+        within = _within_any(boxes)
         inside = select(func.count()).select_from(Item).where(*search.conditions, within)
         total += int(connection.execute(inside, search.params).scalar() or 0)
         edge = (not_(within),)
