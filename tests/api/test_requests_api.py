@@ -189,3 +189,24 @@ def test_request_lists_are_paged_within_bounds(world: RegistryWorld, label: str)
     response = world.get("/requests?limit=1001", label)
     expected = 401 if label == "anonymous" else 400
     assert response.status_code == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/requests?partner=esa&partner=nasa", "partner"),
+        ("/requests?limit=1&limit=2", "limit"),
+        ("/assets?owner=esa&owner=nasa&owner=jaxa", "owner"),
+    ],
+)
+def test_a_one_value_query_parameter_given_twice_is_refused(
+    world: RegistryWorld, url: str, name: str
+) -> None:
+    # The framework would keep the last value and answer as if it were the only one.
+    response = world.get(url, "admin")
+    count = url.count(f"{name}=")
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "invalid_input",
+        "description": f"{name}: given {count} times; give it once",
+    }

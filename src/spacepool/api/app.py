@@ -28,6 +28,7 @@ from spacepool import __version__
 from spacepool.api.activations import router as activations_router
 from spacepool.api.audit import router as audit_router
 from spacepool.api.auth import current_viewer, require_admin, require_partner
+from spacepool.api.common import single_values
 from spacepool.api.engine_queries import router as engine_queries_router
 from spacepool.api.errors import ERROR_SCHEMA, RejectNulCharacters, install_error_handlers
 from spacepool.api.fast_search import ENABLED_STATE as FAST_SEARCH_ENABLED
@@ -225,13 +226,19 @@ def create_app(
         middlewares=[],
         exceptions={},
     )
-    app.include_router(audit_router)
-    app.include_router(activations_router)
-    app.include_router(registry_router)
-    app.include_router(requests_router)
-    app.include_router(plans_router)
-    app.include_router(engine_queries_router)
-    app.include_router(fleet_router)
+    # Every REST query parameter given once unless it takes a list (the STAC routes
+    # check their own: spacepool.api.stac._given_once).
+    once = [Depends(single_values)]
+    for router in (
+        audit_router,
+        activations_router,
+        registry_router,
+        requests_router,
+        plans_router,
+        engine_queries_router,
+        fleet_router,
+    ):
+        app.include_router(router, dependencies=once)
     app.include_router(web_router)
     _declare_access(app)
     install_error_handlers(app)
